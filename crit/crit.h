@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/*
+ * crit's command table.  Each crit/cmd-<name>.c exports one (or a few)
+ * descriptors; main.c lists them once, and `crit --help` is generated
+ * from the same array.  run() parses its own options, returns 0 or a
+ * negative errno with *err filled; main prints the error once.  A positive
+ * return is an exit status chosen by the command (e.g. `crit check`).
+ */
+#include "cr-error.h"
+
+struct crit_cmd {
+	const char *name;
+	int (*run)(const struct crit_cmd *self, int argc, char **argv, struct cr_error **err);
+	const char *args; /* "[-i FILE] [-o FILE] [--pretty]" */
+	const char *help; /* one line */
+	const void *data; /* per-row presets (show = decode --pretty) */
+};
+
+/* Print "usage: crit NAME ARGS" and the help line to stdout. */
+void crit_usage(const struct crit_cmd *c);
+/* Exit status for a usage error (bad option, missing argument). */
+#define CRIT_EXIT_USAGE 2
+
+extern const struct crit_cmd crit_cmd_decode, crit_cmd_encode, crit_cmd_show, crit_cmd_info;

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Streaming entry reader: a u32 size, that many bytes of protobuf, then the
+ * type's extra payload, until end of file.  Every length is checked against
+ * the bytes left in the file (when it is a regular file) and a hard cap
+ * before anything is allocated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "crimg.h"
+#include "xalloc.h"
+
+#define RBUF (64 * 1024)
+
+struct img_reader {
+	int fd;
+	char *label;
+	const struct img_desc *desc;
+	off_t offset;    /* file offset of buf[pos] */
+	off_t file_size; /* -1 when unknown (pipe) */
+	size_t pos, len;
+	size_t index;    /* index of the next entry */
+	bool ghost_chunks;
+	uint8_t buf[RBUF];
+};
+
+static int fill(struct img_reader *r)
+{
+	ssize_t n;
+
+	if (r->pos < r->len)
+		return 0;
+	r->pos = r->len = 0;
+	do
+		n = read(r->fd, r->buf, RBUF);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	r->len = n;
+	return 0;
+}
+
+/* Read up to n bytes; returns the count read (short only at EOF) or -errno. */
+static ssize_t rd(struct img_reader *r, void *dst, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		int e = fill(r);
+		if (e < 0)
+			return e;
+		if (r->len == 0)
+			break;
+		size_t k = r->len - r->pos;
+		if (k > n - done)
+			k = n - done;
+		if (dst)
+			memcpy((char *)dst + done, r->buf + r->pos, k);
+		r->pos += k;
+		r->offset += k;
+		done += k;
+	}
+	return done;
+}
+
+static int skip(struct img_reader *r, uint64_t n)
+{
+	size_t inbuf = r->len - r->pos;
+
+	if (n <= inbuf) {
+		r->pos += n;
+		r->offset += n;
+		return 0;
+	}
+	if (r->file_size >= 0) {
+		off_t target = r->offset + n;
+		if (lseek(r->fd, target, SEEK_SET) < 0)
+			return -errno;
+		r->pos = r->len = 0;
+		r->offset = target;
+		return 0;
+	}
+	while (n > 0) {
+		size_t k = n > 1 << 20 ? 1 << 20 : n;
+		ssize_t got = rd(r, NULL, k);
+		if (got < 0)
+			return got;
+		if ((size_t)got < k)
+			return -ENODATA;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Bytes left in the file, or UINT64_MAX when the size is not known. */
+static uint64_t left(const struct img_reader *r)
+{
+	if (r->file_size < 0)
+		return UINT64_MAX;
+	return r->file_size > r->offset ? (uint64_t)(r->file_size - r->offset) : 0;
+}
+
+const struct img_desc *img_reader_desc(const struct img_reader *r)
+{
+	return r->desc;
+}
+
+const char *img_reader_label(const struct img_reader *r)
+{
+	return r->label;
+}
+
+off_t img_reader_offset(const struct img_reader *r)
+{
+	return r->offset;
+}
+
+struct img_reader *img_reader_close(struct img_reader *r)
+{
+	if (!r)
+		return NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->label);
+	free(r);
+	return NULL;
+}
+
+static int read_u32(struct img_reader *r, uint32_t *v, bool *eof)
+{
+	uint8_t b[4];
+	ssize_t n = rd(r, b, 4);
+
+	if (n < 0)
+		return n;
+	*eof = n == 0;
+	if (n > 0 && n < 4)
+		return -ENODATA;
+	if (n == 4)
+		*v = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+	return 0;
+}
+
+int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struct cr_error **err)
+{
+	_cleanup_free_ struct img_reader *r = xzalloc(sizeof(*r));
+	struct stat st;
+	uint32_t magic = 0;
+	bool eof = false;
+	int e;
+
+	r->fd = fd;
+	r->file_size = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		r->file_size = st.st_size;
+		r->offset = lseek(fd, 0, SEEK_CUR);
+		if (r->offset < 0)
+			r->offset = 0;
+	}
+	e = read_u32(r, &magic, &eof);
+	if (e < 0 || eof)
+		return cr_err(err, eof ? -ENODATA : e, "'%s': %s", label,
+			      eof ? "empty file, no image magic" : "truncated image magic");
+	if (magic == IMG_HEAD_COMMON || magic == IMG_HEAD_SERVICE) {
+		uint32_t head = magic;
+		e = read_u32(r, &magic, &eof);
+		if (e < 0 || eof)
+			return cr_err(err, -ENODATA, "'%s': truncated image magic at offset 4", label);
+		r->desc = img_desc_by_magic(magic);
+		if (r->desc && ((head == IMG_HEAD_SERVICE) != (r->desc->head == IMG_HEAD_SERVICE_K)))
+			r->desc = NULL;
+	} else {
+		r->desc = img_desc_by_magic(magic);
+		if (r->desc && r->desc->head != IMG_HEAD_NONE)
+			r->desc = NULL;
+	}
+	if (!r->desc)
+		return cr_err(err, -EMEDIUMTYPE,
+			      "'%s': unknown magic 0x%08x; raw data such as pages-*.img has no magic and cannot be decoded",
+			      label, magic);
+	r->label = xstrdup(label);
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+int img_reader_open_at(int dirfd, const char *path, struct img_reader **ret, struct cr_error **err)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return cr_err_sys(err, -errno, "'%s': cannot open", path);
+	r = img_reader_open_fd(fd, path, ret, err);
+	if (r < 0)
+		close(fd);
+	return r;
+}
+
+int img_reader_open_type_at(int dirfd, enum img_type type, unsigned long id,
+			    struct img_reader **ret, struct cr_error **err)
+{
+	_cleanup_free_ char *name = img_filename(type, id);
+	const struct img_desc *want = img_desc_get(type);
+	struct img_reader *r = NULL;
+	int e;
+
+	if (!name || !want || want->head == IMG_HEAD_RAW_K)
+		return cr_err(err, -EINVAL, "image type %d cannot be read as entries", type);
+	e = img_reader_open_at(dirfd, name, &r, err);
+	if (e < 0)
+		return e;
+	if (r->desc->magic != want->magic) {
+		e = cr_err(err, -EMEDIUMTYPE, "'%s': magic 0x%08x is %s, expected %s", name,
+			   r->desc->magic, r->desc->name, want->name);
+		img_reader_close(r);
+		return e;
+	}
+	r->desc = want; /* PAGEMAP vs SHMEM_PAGEMAP, SIGNAL_S vs SIGNAL_P */
+	*ret = r;
+	return 0;
+}
+
+void img_entry_release(struct img_entry *e)
+{
+	if (e->msg)
+		protobuf_c_message_free_unpacked(e->msg, NULL);
+	for (size_t i = 0; i < e->n_sub; i++)
+		protobuf_c_message_free_unpacked(e->sub[i], NULL);
+	free(e->sub);
+	free(e->extra);
+	memset(e, 0, sizeof(*e));
+}
+
+static const ProtobufCMessageDescriptor *entry_desc(const struct img_reader *r)
+{
+	if (r->desc->extra == IMG_EXTRA_PAGEMAP && r->index == 0)
+		return &pagemap_head__descriptor;
+	if (r->desc->extra == IMG_EXTRA_GHOST && r->index > 0)
+		return &ghost_chunk_entry__descriptor;
+	return r->desc->msg;
+}
+
+/* Read one size-prefixed message; *ret NULL and 0 at a clean EOF. */
+static int read_msg(struct img_reader *r, const ProtobufCMessageDescriptor *d, const char *what,
+		    ProtobufCMessage **ret, struct cr_error **err)
+{
+	off_t at = r->offset;
+	uint32_t size;
+	bool eof;
+	_cleanup_free_ uint8_t *buf = NULL;
+	ssize_t n;
+	int e;
+
+	*ret = NULL;
+	e = read_u32(r, &size, &eof);
+	if (e < 0)
+		return cr_err(err, e, "'%s': %s %zu at offset %lld: truncated size prefix", r->label,
+			      what, r->index, (long long)at);
+	if (eof)
+		return 0;
+	if (size > IMG_MAX_ENTRY || size > left(r))
+		return cr_err(err, -EBADMSG,
+			      "'%s': %s %zu at offset %lld: size %u exceeds the %llu bytes left",
+			      r->label, what, r->index, (long long)at, size,
+			      (unsigned long long)(left(r) < IMG_MAX_ENTRY ? left(r) : IMG_MAX_ENTRY));
+	buf = xmalloc(size);
+	n = rd(r, buf, size);
+	if (n < 0)
+		return cr_err_sys(err, n, "'%s': %s %zu at offset %lld", r->label, what, r->index,
+				  (long long)at);
+	if ((size_t)n < size)
+		return cr_err(err, -EBADMSG,
+			      "'%s': %s %zu at offset %lld: truncated, %zd of %u bytes", r->label,
+			      what, r->index, (long long)at, n, size);
+	*ret = protobuf_c_message_unpack(d, NULL, size, buf);
+	if (!*ret)
+		return cr_err(err, -EBADMSG,
+			      "'%s': %s %zu at offset %lld: not a valid %s (malformed or missing a required field)",
+			      r->label, what, r->index, (long long)at, d->name);
+	return 1;
+}
+
+static int read_extra(struct img_reader *r, struct img_entry *e, uint64_t size, bool skip_it,
+		      struct cr_error **err)
+{
+	off_t at = r->offset;
+	ssize_t n;
+
+	if (size > left(r) || size > IMG_MAX_EXTRA)
+		return cr_err(err, -EBADMSG,
+			      "'%s': entry %zu at offset %lld: payload of %llu bytes exceeds the %llu bytes left",
+			      r->label, e->index, (long long)at, (unsigned long long)size,
+			      (unsigned long long)left(r));
+	if (skip_it) {
+		e->extra_len += size;
+		n = skip(r, size);
+		if (n < 0)
+			return cr_err(err, -EBADMSG, "'%s': entry %zu at offset %lld: payload cut short",
+				      r->label, e->index, (long long)at);
+		return 0;
+	}
+	e->extra = xrealloc(e->extra, e->extra_len + size + 1);
+	n = rd(r, e->extra + e->extra_len, size);
+	if (n < 0 || (uint64_t)n < size)
+		return cr_err(err, -EBADMSG,
+			      "'%s': entry %zu at offset %lld: payload cut short (%zd of %llu bytes)",
+			      r->label, e->index, (long long)at, n < 0 ? 0 : n,
+			      (unsigned long long)size);
+	e->extra_len += size;
+	return 0;
+}
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+static int read_ipc_msgs(struct img_reader *r, struct img_entry *e, bool skip_it,
+			 struct cr_error **err)
+{
+	const IpcMsgEntry *q = (const IpcMsgEntry *)e->msg;
+
+	for (uint32_t i = 0; i < q->qnum; i++) {
+		ProtobufCMessage *m = NULL;
+		int k = read_msg(r, &ipc_msg__descriptor, "message of entry", &m, err);
+		if (k < 0)
+			return k;
+		if (k == 0)
+			return cr_err(err, -EBADMSG, "'%s': entry %zu: queue ends after %u of %u messages",
+				      r->label, e->index, i, q->qnum);
+		e->sub = xrealloc(e->sub, (e->n_sub + 1) * sizeof(*e->sub));
+		e->sub[e->n_sub++] = m;
+		uint64_t msize = ((IpcMsg *)m)->msize;
+		k = read_extra(r, e, msize, skip_it, err);
+		if (k < 0)
+			return k;
+		k = skip(r, round_up(msize, 8) - msize);
+		if (k < 0)
+			return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short", r->label,
+				      e->index);
+	}
+	return 0;
+}
+
+static int read_entry_extra(struct img_reader *r, struct img_entry *e, bool skip_it,
+			    struct cr_error **err)
+{
+	enum img_extra kind = r->desc->extra;
+	uint64_t size = 0, pad = 0;
+	int k;
+
+	switch (kind) {
+	case IMG_EXTRA_NONE:
+	case IMG_EXTRA_PAGEMAP:
+		return 0;
+	case IMG_EXTRA_GHOST:
+		if (e->index == 0) {
+			r->ghost_chunks = ((GhostFileEntry *)e->msg)->has_chunks &&
+					  ((GhostFileEntry *)e->msg)->chunks;
+			if (r->ghost_chunks)
+				return 0;
+			if (r->file_size >= 0)
+				return read_extra(r, e, left(r), skip_it, err);
+			/* unknown length (a pipe): read to EOF */
+			for (;;) {
+				e->extra = xrealloc(e->extra, e->extra_len + RBUF);
+				ssize_t n = rd(r, e->extra + e->extra_len, RBUF);
+				if (n < 0)
+					return cr_err_sys(err, n, "'%s': reading ghost contents", r->label);
+				e->extra_len += n;
+				if (n < RBUF)
+					return 0;
+				if (e->extra_len > IMG_MAX_EXTRA)
+					return cr_err(err, -EFBIG, "'%s': ghost contents too large", r->label);
+			}
+		}
+		if (!r->ghost_chunks)
+			return cr_err(err, -EBADMSG,
+				      "'%s': entry %zu at offset %lld: data after a non-chunked ghost file",
+				      r->label, e->index, (long long)e->offset);
+		size = ((GhostChunkEntry *)e->msg)->len;
+		break;
+	case IMG_EXTRA_IPC_MSG:
+		return read_ipc_msgs(r, e, skip_it, err);
+	default:
+		k = img_extra_size(kind, e->msg, &size, err);
+		if (k < 0)
+			return cr_err_wrap(err, "'%s': entry %zu", r->label, e->index);
+		if (kind == IMG_EXTRA_IPC_SHM)
+			pad = round_up(size, 4) - size;
+		else if (kind == IMG_EXTRA_IPC_SEM)
+			pad = round_up(size, 8) - size;
+	}
+	k = read_extra(r, e, size, skip_it, err);
+	if (k < 0)
+		return k;
+	if (pad && skip(r, pad) < 0)
+		return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short", r->label, e->index);
+	return 0;
+}
+
+int img_reader_next(struct img_reader *r, bool skip_extra, struct img_entry *ret,
+		    struct cr_error **err)
+{
+	struct img_entry e = { .index = r->index, .offset = r->offset };
+	int k;
+
+	k = read_msg(r, entry_desc(r), "entry", &e.msg, err);
+	if (k <= 0)
+		return k;
+	k = read_entry_extra(r, &e, skip_extra, err);
+	if (k < 0) {
+		img_entry_release(&e);
+		return k;
+	}
+	r->index++;
+	*ret = e;
+	return 1;
+}
+
+int img_read_one_at(int dirfd, enum img_type type, unsigned long id, ProtobufCMessage **ret,
+		    struct cr_error **err)
+{
+	struct img_reader *r = NULL;
+	struct img_entry e;
+	int k;
+
+	k = img_reader_open_type_at(dirfd, type, id, &r, err);
+	if (k < 0)
+		return k;
+	k = img_reader_next(r, false, &e, err);
+	if (k == 0)
+		k = cr_err(err, -ENODATA, "'%s': no entry", r->label);
+	img_reader_close(r);
+	if (k < 0)
+		return k;
+	free(e.extra);
+	free(e.sub);
+	*ret = e.msg;
+	return 0;
+}
