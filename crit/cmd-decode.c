@@ -37,7 +37,7 @@ static int parse(const struct crit_cmd *c, int argc, char **argv, bool with_pret
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, positional ? "+h" : "+i:o:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, positional ? "h" : "i:o:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
 		case 'o':

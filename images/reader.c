@@ -180,6 +180,10 @@ int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struc
 		if (r->desc && r->desc->head != IMG_HEAD_NONE)
 			r->desc = NULL;
 	}
+	if (!r->desc && (memchr("{[ \t\r\n", magic & 0xff, 6)))
+		return cr_err(err, -EMEDIUMTYPE,
+			      "'%s': this looks like JSON text, not a binary image (crit encode turns JSON into an image)",
+			      label);
 	if (!r->desc)
 		return cr_err(err, -EMEDIUMTYPE,
 			      "'%s': unknown magic 0x%08x; raw data such as pages-*.img has no magic and cannot be decoded",
