@@ -200,6 +200,8 @@ static int run_encode(const struct crit_cmd *c, int argc, char **argv, struct cr
 	if (k < 0)
 		return k;
 	k = img_json_image_desc(img, &d, err);
+	if (k < 0)
+		cr_err_wrap(err, "'%s'", label); /* name the file, as every other error */
 	if (k == 0 && o.out && strcmp(o.out, "-"))
 		k = img_writer_open_at(AT_FDCWD, o.out, d, &w, err);
 	else if (k == 0)

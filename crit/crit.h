@@ -23,3 +23,9 @@ void crit_usage(const struct crit_cmd *c);
 #define CRIT_EXIT_USAGE 2
 
 extern const struct crit_cmd crit_cmd_decode, crit_cmd_encode, crit_cmd_show, crit_cmd_info;
+/* inspect commands */
+extern const struct crit_cmd crit_cmd_x, crit_cmd_mem, crit_cmd_search, crit_cmd_stats,
+	crit_cmd_check, crit_cmd_diff, crit_cmd_inspect;
+/* convert commands (crit/NOTES-convert.md) */
+extern const struct crit_cmd crit_cmd_pack, crit_cmd_unpack, crit_cmd_compress,
+	crit_cmd_decompress, crit_cmd_edit, crit_cmd_relocate, crit_cmd_rename;

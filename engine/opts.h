@@ -84,6 +84,7 @@ struct crisp_opts {
 	bool check_experimental; /* check --experimental / --all */
 	bool rpc_mode;        /* driven by swrk/service, not the command line */
 	char *freeze_cgroup;  /* --freeze-cgroup */
+	char *address;        /* service: --address SOCKET, default /var/run/criu_service.socket */
 	char *cgroup_props, *cgroup_props_file, *cgroup_yard;
 	char **cgroup_roots; size_t n_cgroup_roots; /* --cgroup-root [ctl:]path */
 	char **irmap_scan_paths; size_t n_irmap_scan_paths;
@@ -96,6 +97,12 @@ struct crisp_opts {
 	 * points when notify is not NULL; a negative return aborts.
 	 */
 	int (*notify)(void *ctx, const char *script, pid_t pid, struct cr_error **err);
+	/*
+	 * The same for notifications that carry a descriptor to the client
+	 * ("orphan-pts-master": the pty master of a --shell-job tree when
+	 * orphan_pts_master is set); NULL when nobody listens.
+	 */
+	int (*notify_fd)(void *ctx, const char *script, int fd, struct cr_error **err);
 	void *notify_ctx;
 };
 

@@ -107,7 +107,7 @@ char *img_qp_encode(const uint8_t *d, size_t len, size_t *ret_len)
 	const size_t maxline = 76;
 	char *o = xmalloc(len * 3 * 2 + 4);
 	size_t in = 0, out = 0, linelen = 0;
-	const uint8_t *nl = memchr(d, '\n', len);
+	const uint8_t *nl = len ? memchr(d, '\n', len) : NULL; /* d is NULL when len is 0 */
 	bool crlf = nl && nl > d && nl[-1] == '\r';
 
 	while (in < len) {

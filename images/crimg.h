@@ -7,6 +7,7 @@
  * negative errno and fills *err with a message naming the file, the entry
  * index and the byte offset.
  */
+#include <errno.h> /* _IMG_TYPE_INVALID = -EINVAL */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -32,3 +32,8 @@ json_t *img_json_u64(uint64_t v);
 bool img_json_is_big(const json_t *j, uint64_t *ret);
 /* Rewrite integers beyond INT64_MAX in JSON text into the form above. */
 char *img_json_protect_big(const char *text, size_t len, size_t *ret_len);
+
+struct cr_error;
+/* cr_err() that escapes control characters (quoted JSON input stays on one line). */
+int img_json_err(struct cr_error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));

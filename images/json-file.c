@@ -133,7 +133,7 @@ static int b64_field(const json_t *v, const char *path, uint8_t **ret, size_t *r
 {
 	if (!json_is_string(v) ||
 	    img_b64_decode(json_string_value(v), json_string_length(v), ret, ret_len) < 0)
-		return cr_err(err, -EINVAL, "%s: expected base64 data", path);
+		return img_json_err(err, -EINVAL, "%s: expected base64 data", path);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ static int put_padded(struct img_writer *w, const uint8_t *p, size_t n, size_t a
 static int want_len(const char *path, size_t got, uint64_t want, struct cr_error **err)
 {
 	if (got != want)
-		return cr_err(err, -EINVAL, "%s: payload has %zu bytes, the entry declares %llu", path,
+		return img_json_err(err, -EINVAL, "%s: payload has %zu bytes, the entry declares %llu", path,
 			      got, (unsigned long long)want);
 	return 0;
 }
@@ -161,7 +161,7 @@ static int encode_ipc_msgs(struct img_writer *w, const json_t *x, const IpcMsgEn
 			   const char *path, struct cr_error **err)
 {
 	if (!json_is_array(x) || json_array_size(x) != 2ull * q->qnum)
-		return cr_err(err, -EINVAL, "%s: expected %u message/data pairs", path, q->qnum);
+		return img_json_err(err, -EINVAL, "%s: expected %u message/data pairs", path, q->qnum);
 	for (size_t i = 0; i < json_array_size(x); i += 2) {
 		_cleanup_free_ char *sub = xasprintf("%s[%zu]", path, i);
 		_cleanup_free_ uint8_t *data = NULL;
@@ -202,7 +202,7 @@ static int encode_extra(struct img_writer *w, const struct img_desc *d, const js
 		if (index == 0 && ((GhostFileEntry *)m)->chunks)
 			return 0;
 		if (!x)
-			return index == 0 ? 0 : cr_err(err, -EINVAL, "%s: missing chunk data", path);
+			return index == 0 ? 0 : img_json_err(err, -EINVAL, "%s: missing chunk data", path);
 		r = b64_field(x, path, &data, &n, err);
 		if (r == 0 && index > 0)
 			r = want_len(path, n, ((GhostChunkEntry *)m)->len, err);
@@ -212,7 +212,7 @@ static int encode_extra(struct img_writer *w, const struct img_desc *d, const js
 		_cleanup_free_ uint8_t *out = NULL;
 		size_t on;
 		if (!json_is_object(x))
-			return cr_err(err, -EINVAL, "%s: expected {\"inq\": ..., \"outq\": ...}", path);
+			return img_json_err(err, -EINVAL, "%s: expected {\"inq\": ..., \"outq\": ...}", path);
 		r = b64_field(json_object_get(x, "inq"), path, &data, &n, err);
 		if (r == 0)
 			r = want_len(path, n, t->inq_len, err);
@@ -227,12 +227,12 @@ static int encode_extra(struct img_writer *w, const struct img_desc *d, const js
 	case IMG_EXTRA_IPC_SEM: {
 		const IpcSemEntry *s = (const IpcSemEntry *)m;
 		if (!json_is_array(x) || json_array_size(x) != s->nsems)
-			return cr_err(err, -EINVAL, "%s: expected %u semaphore values", path, s->nsems);
+			return img_json_err(err, -EINVAL, "%s: expected %u semaphore values", path, s->nsems);
 		data = xmalloc(2ull * s->nsems + 1);
 		for (size_t i = 0; i < s->nsems; i++) {
 			json_t *v = json_array_get(x, i);
 			if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0xffff)
-				return cr_err(err, -EINVAL, "%s[%zu]: expected a 16-bit value", path, i);
+				return img_json_err(err, -EINVAL, "%s[%zu]: expected a 16-bit value", path, i);
 			data[2 * i] = json_integer_value(v);
 			data[2 * i + 1] = json_integer_value(v) >> 8;
 		}
@@ -249,7 +249,7 @@ static int encode_extra(struct img_writer *w, const struct img_desc *d, const js
 	if (!x) {
 		if (want == 0)
 			return 0;
-		return cr_err(err, -EINVAL, "%s: missing payload of %llu bytes", path,
+		return img_json_err(err, -EINVAL, "%s: missing payload of %llu bytes", path,
 			      (unsigned long long)want);
 	}
 	r = b64_field(x, path, &data, &n, err);
@@ -276,19 +276,19 @@ int img_json_image_desc(const json_t *img, const struct img_desc **ret, struct c
 	const struct img_desc *d;
 
 	if (!json_is_object(img))
-		return cr_err(err, -EINVAL, "expected an object with \"magic\" and \"entries\"");
+		return img_json_err(err, -EINVAL, "expected an object with \"magic\" and \"entries\"");
 	if (!json_is_string(magic))
-		return cr_err(err, -EINVAL, ".magic: missing or not a string");
+		return img_json_err(err, -EINVAL, ".magic: missing or not a string");
 	d = img_desc_by_name(json_string_value(magic));
 	if (!d)
-		return cr_err(err, -EINVAL, ".magic: unknown image magic '%s'", json_string_value(magic));
+		return img_json_err(err, -EINVAL, ".magic: unknown image magic '%s'", json_string_value(magic));
 	if (!json_is_array(json_object_get(img, "entries")))
-		return cr_err(err, -EINVAL, ".entries: missing or not a list");
+		return img_json_err(err, -EINVAL, ".entries: missing or not a list");
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)img, key, v)
 		if (strcmp(key, "magic") && strcmp(key, "entries"))
-			return cr_err(err, -EINVAL, ".%s: unknown key", key);
+			return img_json_err(err, -EINVAL, ".%s: unknown key", key);
 	*ret = d;
 	return 0;
 }
@@ -310,7 +310,7 @@ int img_json_encode_entries(const json_t *img, struct img_writer *w, struct cr_e
 		json_t *copy, *x;
 
 		if (!json_is_object(ent))
-			return cr_err(err, -EINVAL, "%s: expected an object", path);
+			return img_json_err(err, -EINVAL, "%s: expected an object", path);
 		copy = json_copy(ent);
 		x = json_incref(json_object_get(copy, "extra"));
 		json_object_del(copy, "extra");
@@ -357,7 +357,7 @@ int img_json_loads(const char *text, size_t len, const char *label, json_t **ret
 	json_t *j = json_loadb(safe, n, JSON_DISABLE_EOF_CHECK * 0 | JSON_ALLOW_NUL, &je);
 
 	if (!j)
-		return cr_err(err, -EINVAL, "'%s': line %d column %d: %s", label, je.line, je.column,
+		return img_json_err(err, -EINVAL, "'%s': line %d column %d: %s", label, je.line, je.column,
 			      je.text);
 	*ret = j;
 	return 0;

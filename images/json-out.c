@@ -6,6 +6,7 @@
  * Also the carrier for unsigned integers beyond jansson's signed range.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,4 +282,36 @@ char *img_json_protect_big(const char *s, size_t n, size_t *ret_len)
 	put(&b, s + last, n - last);
 	*ret_len = b.len;
 	return b.p;
+}
+
+/*
+ * cr_err() for messages that quote JSON input: control characters in the
+ * quoted keys and values are escaped, so every error stays one line.
+ */
+int img_json_err(struct cr_error **err, int code, const char *fmt, ...)
+{
+	struct buf b = { 0 };
+	char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return cr_err(err, code, "out of memory formatting an error");
+	put(&b, "", 0);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		char t[8];
+		if (*p >= 0x20 && *p != 0x7f) {
+			put(&b, (const char *)p, 1);
+			continue;
+		}
+		snprintf(t, sizeof(t), *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : "\\x%02x", *p);
+		puts_(&b, t);
+	}
+	free(msg);
+	code = cr_err(err, code, "%s", b.p);
+	free(b.p);
+	return code;
 }

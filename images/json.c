@@ -214,7 +214,8 @@ static json_t *ipv6_text(const uint32_t *w)
 		best = -1;
 	for (int i = 0; i < 8; i++) {
 		if (i == best) {
-			len += snprintf(buf + len, sizeof(buf) - len, i == 0 ? "::" : ":");
+			/* the group before the run printed no colon: "::" in every position */
+			len += snprintf(buf + len, sizeof(buf) - len, "::");
 			i += bestlen - 1;
 			continue;
 		}
@@ -357,7 +358,7 @@ static int parse_int_string(const char *s, const struct img_field_rule *rule,
 		unsigned long long ma, mi;
 		int n = -1;
 		if (sscanf(s, "%llu:%llu%n", &ma, &mi, &n) != 2 || s[n] != '\0')
-			return cr_err(err, -EINVAL, "%s: '%s' is not a major:minor device", path, s);
+			return img_json_err(err, -EINVAL, "%s: '%s' is not a major:minor device", path, s);
 		if (rule->odev)
 			*mag = ((ma & 0xfff) << 8) | ((ma & ~0xfffull) << 32) | (mi & 0xff) |
 			       ((mi & ~0xffull) << 12);
@@ -389,7 +390,7 @@ static int parse_int_string(const char *s, const struct img_field_rule *rule,
 				errno = 0;
 				unsigned long long x = strtoull(tok, &end, 0);
 				if (!*tok || *end || errno || *tok == '-')
-					return cr_err(err, -EINVAL, "%s: unknown flag '%s' for %s", path,
+					return img_json_err(err, -EINVAL, "%s: unknown flag '%s' for %s", path,
 						      tok, rule->flags);
 				v |= x;
 			}
@@ -420,7 +421,7 @@ static int parse_int_string(const char *s, const struct img_field_rule *rule,
 	errno = 0;
 	*mag = strtoull(p, &end, base);
 	if (!*p || *end || errno || *p == '-' || *p == '+' || *p == ' ')
-		return cr_err(err, -EINVAL, "%s: '%s' is not a number", path, s);
+		return img_json_err(err, -EINVAL, "%s: '%s' is not a number", path, s);
 	return 0;
 }
 
@@ -431,12 +432,12 @@ static int set_int(const ProtobufCFieldDescriptor *f, void *p, bool neg, uint64_
 	size_t sz = type_size(f->type);
 
 	if (neg && !sig && mag != 0)
-		return cr_err(err, -ERANGE, "%s: negative value for an unsigned field", path);
+		return img_json_err(err, -ERANGE, "%s: negative value for an unsigned field", path);
 	if (sig) {
 		uint64_t lim = sz == 4 ? (neg ? 0x80000000ull : 0x7fffffffull)
 				       : (neg ? 0x8000000000000000ull : 0x7fffffffffffffffull);
 		if (mag > lim)
-			return cr_err(err, -ERANGE, "%s: value out of range for %s", path,
+			return img_json_err(err, -ERANGE, "%s: value out of range for %s", path,
 				      sz == 4 ? "int32" : "int64");
 		int64_t v = neg ? (int64_t)(0 - mag) : (int64_t)mag;
 		if (sz == 4)
@@ -447,7 +448,7 @@ static int set_int(const ProtobufCFieldDescriptor *f, void *p, bool neg, uint64_
 	}
 	if (sz == 4) {
 		if (mag > UINT32_MAX)
-			return cr_err(err, -ERANGE, "%s: value out of range for uint32", path);
+			return img_json_err(err, -ERANGE, "%s: value out of range for uint32", path);
 		*(uint32_t *)p = (uint32_t)mag;
 	} else {
 		*(uint64_t *)p = mag;
@@ -467,19 +468,19 @@ static int value_from_json(const json_t *v, const ProtobufCFieldDescriptor *f,
 		return json_to_msg_at(v, f->descriptor, path, (ProtobufCMessage **)p, err);
 	case PROTOBUF_C_TYPE_STRING:
 		if (!json_is_string(v))
-			return cr_err(err, -EINVAL, "%s: expected a string", path);
+			return img_json_err(err, -EINVAL, "%s: expected a string", path);
 		*(char **)p = xstrndup(json_string_value(v), json_string_length(v));
 		return 0;
 	case PROTOBUF_C_TYPE_BYTES: {
 		ProtobufCBinaryData *b = p;
 		if (!json_is_string(v))
-			return cr_err(err, -EINVAL, "%s: expected a base64 string", path);
+			return img_json_err(err, -EINVAL, "%s: expected a base64 string", path);
 		if (rule && rule->conv && !strcmp(rule->conv, "unix_name")) {
 			b->data = img_qp_decode(json_string_value(v), json_string_length(v), &b->len);
 			return 0;
 		}
 		if (img_b64_decode(json_string_value(v), json_string_length(v), &b->data, &b->len) < 0)
-			return cr_err(err, -EINVAL, "%s: invalid base64", path);
+			return img_json_err(err, -EINVAL, "%s: invalid base64", path);
 		return 0;
 	}
 	case PROTOBUF_C_TYPE_BOOL:
@@ -488,19 +489,22 @@ static int value_from_json(const json_t *v, const ProtobufCFieldDescriptor *f,
 		else if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
 			*(protobuf_c_boolean *)p = json_integer_value(v);
 		else
-			return cr_err(err, -EINVAL, "%s: expected true or false", path);
+			return img_json_err(err, -EINVAL, "%s: expected true or false", path);
 		return 0;
 	case PROTOBUF_C_TYPE_ENUM: {
 		const ProtobufCEnumValue *ev = NULL;
-		if (json_is_string(v))
+		if (json_is_string(v)) {
 			ev = protobuf_c_enum_descriptor_get_value_by_name(f->descriptor,
 									   json_string_value(v));
-		else if (json_is_integer(v) && json_integer_value(v) >= INT32_MIN &&
-			 json_integer_value(v) <= INT32_MAX)
-			ev = protobuf_c_enum_descriptor_get_value(f->descriptor,
-								  (int)json_integer_value(v));
+		} else if (json_is_integer(v) && json_integer_value(v) >= INT32_MIN &&
+			   json_integer_value(v) <= INT32_MAX) {
+			/* decode prints values the schema does not name (a newer
+			 * CRIU's) as numbers: take them back as they are */
+			*(int *)p = (int)json_integer_value(v);
+			return 0;
+		}
 		if (!ev)
-			return cr_err(err, -EINVAL, "%s: not a value of enum %s", path,
+			return img_json_err(err, -EINVAL, "%s: not a value of enum %s", path,
 				      ((const ProtobufCEnumDescriptor *)f->descriptor)->name);
 		*(int *)p = ev->value;
 		return 0;
@@ -508,7 +512,7 @@ static int value_from_json(const json_t *v, const ProtobufCFieldDescriptor *f,
 	case PROTOBUF_C_TYPE_FLOAT:
 	case PROTOBUF_C_TYPE_DOUBLE:
 		if (!json_is_number(v))
-			return cr_err(err, -EINVAL, "%s: expected a number", path);
+			return img_json_err(err, -EINVAL, "%s: expected a number", path);
 		if (f->type == PROTOBUF_C_TYPE_FLOAT)
 			*(float *)p = json_number_value(v);
 		else
@@ -533,7 +537,7 @@ static int value_from_json(const json_t *v, const ProtobufCFieldDescriptor *f,
 		if (r < 0)
 			return r;
 	} else {
-		return cr_err(err, -EINVAL, "%s: expected an integer", path);
+		return img_json_err(err, -EINVAL, "%s: expected an integer", path);
 	}
 	return set_int(f, p, neg, mag, path, err);
 }
@@ -546,13 +550,13 @@ static int ip_from_json(const json_t *s, uint32_t **ret, size_t *ret_n, const ch
 
 	if (strchr(t, ':')) {
 		if (inet_pton(AF_INET6, t, buf) != 1)
-			return cr_err(err, -EINVAL, "%s: '%s' is not an IPv6 address", path, t);
+			return img_json_err(err, -EINVAL, "%s: '%s' is not an IPv6 address", path, t);
 		*ret = xmalloc(16);
 		memcpy(*ret, buf, 16);
 		*ret_n = 4;
 	} else {
 		if (inet_pton(AF_INET, t, buf) != 1)
-			return cr_err(err, -EINVAL, "%s: '%s' is not an IPv4 address", path, t);
+			return img_json_err(err, -EINVAL, "%s: '%s' is not an IPv4 address", path, t);
 		*ret = xmalloc(4);
 		memcpy(*ret, buf, 4);
 		*ret_n = 1;
@@ -570,7 +574,7 @@ static int repeated_from_json(const json_t *v, const ProtobufCFieldDescriptor *f
 	size_t sz = type_size(f->type), n;
 
 	if (!json_is_array(v))
-		return cr_err(err, -EINVAL, "%s: expected a list", path);
+		return img_json_err(err, -EINVAL, "%s: expected a list", path);
 	n = json_array_size(v);
 	if (n == 0)
 		return 0;
@@ -596,7 +600,7 @@ static int json_to_msg_at(const json_t *j, const ProtobufCMessageDescriptor *d, 
 	int r = 0;
 
 	if (!json_is_object(j))
-		return cr_err(err, -EINVAL, "%s: expected an object for %s", path, d->name);
+		return img_json_err(err, -EINVAL, "%s: expected an object for %s", path, d->name);
 	m = xzalloc(d->sizeof_message);
 	d->message_init(m);
 	json_object_foreach((json_t *)j, key, v) {
@@ -606,7 +610,7 @@ static int json_to_msg_at(const json_t *j, const ProtobufCMessageDescriptor *d, 
 		char *p;
 
 		if (!f) {
-			r = cr_err(err, -EINVAL, "%s: unknown field for %s", sub, d->name);
+			r = img_json_err(err, -EINVAL, "%s: unknown field for %s", sub, d->name);
 			break;
 		}
 		rule = find_rule(d, f->id);
@@ -631,7 +635,7 @@ static int json_to_msg_at(const json_t *j, const ProtobufCMessageDescriptor *d, 
 	for (unsigned i = 0; r == 0 && i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->label == PROTOBUF_C_LABEL_REQUIRED && !json_object_get(j, f->name))
-			r = cr_err(err, -EINVAL, "%s: missing required field '%s' of %s", path,
+			r = img_json_err(err, -EINVAL, "%s: missing required field '%s' of %s", path,
 				   f->name, d->name);
 	}
 	if (r < 0) {

@@ -173,7 +173,9 @@ int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struc
 		if (e < 0 || eof)
 			return cr_err(err, -ENODATA, "'%s': truncated image magic at offset 4", label);
 		r->desc = img_desc_by_magic(magic);
-		if (r->desc && ((head == IMG_HEAD_SERVICE) != (r->desc->head == IMG_HEAD_SERVICE_K)))
+		/* inventory has no head magic: with one, encode would not give the file back */
+		if (r->desc && (r->desc->head == IMG_HEAD_NONE ||
+				(head == IMG_HEAD_SERVICE) != (r->desc->head == IMG_HEAD_SERVICE_K)))
 			r->desc = NULL;
 	} else {
 		r->desc = img_desc_by_magic(magic);
@@ -307,6 +309,28 @@ static int read_extra(struct img_reader *r, struct img_entry *e, uint64_t size, 
 		if (n < 0)
 			return cr_err(err, -EBADMSG, "'%s': entry %zu at offset %lld: payload cut short",
 				      r->label, e->index, (long long)at);
+		return 0;
+	}
+	if (r->file_size < 0) {
+		/* size unknown (a pipe): grow with the data actually read, never by
+		 * the claimed length alone (a 4 GiB claim on a short stream) */
+		uint64_t got = 0;
+		n = 0;
+		e->extra = xrealloc(e->extra, e->extra_len + 1); /* never NULL, as below */
+		while (got < size) {
+			size_t k = size - got > RBUF ? RBUF : size - got;
+			e->extra = xrealloc(e->extra, e->extra_len + got + k + 1);
+			n = rd(r, e->extra + e->extra_len + got, k);
+			if (n <= 0)
+				break;
+			got += n;
+		}
+		if (n < 0 || got < size)
+			return cr_err(err, -EBADMSG,
+				      "'%s': entry %zu at offset %lld: payload cut short (%llu of %llu bytes)",
+				      r->label, e->index, (long long)at, (unsigned long long)got,
+				      (unsigned long long)size);
+		e->extra_len += size;
 		return 0;
 	}
 	e->extra = xrealloc(e->extra, e->extra_len + size + 1);

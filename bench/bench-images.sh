@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bench-images.sh [BUILDDIR] [PYCRIT]: decode and pretty-decode speed of a
+# large checkpoint, our crit against CRIU's Python crit 4.2, in the same run.
+# The checkpoint is built with `crit encode` from generated JSON: mm with
+# 20,000 VMAs, files.img with 4,000 fds, a pagemap of 100,000 entries.  Also
+# bench-unpack: bare protobuf_c_message_unpack of the same entries (the
+# "within 3x of bare unpack" target) and the library's in-process decode.
+# Prints one table; times are the best of REPS (default 5; Python: 3) runs.
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+b=${1:-$src/build-itest}
+py=${2:-/work/shared/tools/crit-4.2}
+reps=${REPS:-5}
+crit=$b/crit/crit
+unpack=$b/bench/bench-unpack
+nvmas=${NVMAS:-20000} nfds=${NFDS:-4000} npm=${NPAGEMAP:-100000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+/usr/bin/python3 - "$tmp" "$nvmas" "$nfds" "$npm" <<'PY'
+import json, sys
+out, nvmas, nfds, npm = sys.argv[1], *map(int, sys.argv[2:])
+def dump(name, magic, entries):
+    with open(f"{out}/{name}.json", "w") as f:
+        json.dump({"magic": magic, "entries": entries}, f)
+base = 0x7f0000000000
+vmas = [{"start": base + i * 0x3000, "end": base + i * 0x3000 + 0x2000, "pgoff": i * 2,
+         "shmid": 0, "prot": 3 if i % 3 else 5, "flags": 0x22 if i % 2 else 0x2,
+         "status": 0x201 if i % 2 else 0x41, "fd": -1 if i % 2 else 3 + i % 50,
+         **({"madv": 0x10000} if i % 7 == 0 else {})} for i in range(nvmas)]
+mm = {k: base + n * 0x1000 for n, k in enumerate(
+    "mm_start_code mm_end_code mm_start_data mm_end_data mm_start_stack mm_start_brk mm_brk "
+    "mm_arg_start mm_arg_end mm_env_start mm_env_end".split())}
+mm.update(exe_file_id=1, mm_saved_auxv=list(range(1, 39)), vmas=vmas, dumpable=1)
+dump("mm-1.img", "MM", [mm])
+fown = {"uid": 0, "euid": 0, "signum": 0, "pid_type": 0, "pid": 0}
+files = [{"type": "REG", "id": i + 1, "reg": {"id": i + 1, "flags": 0o2 | 0o2000000, "pos": i * 17,
+          "fown": fown, "name": f"/var/lib/app/data/file-{i:05d}.dat", "size": 4096 * i,
+          "mode": 0o100644}} for i in range(nfds)]
+dump("files.img", "FILES", files)
+pm = [{"pages_id": 1}] + [{"vaddr": base + i * 0x3000, "compat_nr_pages": 0, "flags": 4,
+                           "nr_pages": 1 + i % 2} for i in range(npm)]
+dump("pagemap-1.img", "PAGEMAP", pm)
+PY
+for n in mm-1.img files.img pagemap-1.img; do
+	"$crit" encode -i "$tmp/$n.json" -o "$tmp/$n"
+done
+
+best() { # best REPS CMD...: best wall time in seconds of REPS runs
+	_r=$1
+	shift
+	/usr/bin/python3 - "$_r" "$@" <<'PY'
+import subprocess, sys, time
+r, cmd = int(sys.argv[1]), sys.argv[2:]
+t = []
+for _ in range(r):
+    s = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    t.append(time.perf_counter() - s)
+print(f"{min(t):.4f}")
+PY
+}
+have_py=1
+"$py" --version > /dev/null 2>&1 || have_py=0
+printf '%-14s %8s %8s | %9s %9s %9s | %9s %9s %7s | %8s %8s %7s\n' image bytes entries \
+	unpack_ms lib_ms libpr_ms crit_ms py_ms ratio critpr_ms pypr_ms ratio
+for n in mm-1.img files.img pagemap-1.img; do
+	f=$tmp/$n
+	sz=$(stat -c %s "$f")
+	set -- $("$unpack" unpack "$f" "$reps")
+	ent=$4 un=$5
+	set -- $("$unpack" json "$f" "$reps")
+	lj=$5
+	set -- $("$unpack" pretty "$f" "$reps")
+	lp=$5
+	c=$(best "$reps" "$crit" decode -i "$f" -o "$tmp/o.json")
+	cp=$(best "$reps" "$crit" decode --pretty -i "$f" -o "$tmp/o.json")
+	if [ "$have_py" = 1 ]; then
+		p=$(best 3 "$py" decode -i "$f" -o "$tmp/p.json")
+		pp=$(best 3 "$py" decode --pretty -i "$f" -o "$tmp/p.json")
+		cmp -s "$tmp/o.json" "$tmp/p.json" || echo "note: $n pretty JSON differs from Python crit's"
+	else
+		p=0 pp=0
+	fi
+	/usr/bin/python3 -c '
+import sys
+n, sz, ent, un, lj, lp, c, cp, p, pp = sys.argv[1], int(sys.argv[2]), sys.argv[3], *map(float, sys.argv[4:])
+mb = sz / 1e6
+r = lambda a, b: f"{a / b:.1f}x" if b else "n/a"
+print(f"{n:<14} {sz:>8} {ent:>8} | {un:>9.2f} {lj:>9.2f} {lp:>9.2f} | {c*1e3:>9.1f} {p*1e3:>9.1f} {r(p, c):>7} | {cp*1e3:>8.1f} {pp*1e3:>8.1f} {r(pp, cp):>7}")
+print(f"{chr(32)*14} MB/s: unpack {mb/(un/1e3):.0f}, lib {mb/(lj/1e3):.0f}, lib-pretty {mb/(lp/1e3):.0f}, crit {mb/c:.1f}, crit-pretty {mb/cp:.1f}" +
+      (f", python {mb/p:.2f}, python-pretty {mb/pp:.2f}" if p else "") +
+      f"; crit / bare unpack: {c*1e3/un:.1f}x (plain), {cp*1e3/un:.1f}x (pretty); lib / unpack: {lj/un:.1f}x, {lp/un:.1f}x")
+' "$n" "$sz" "$ent" "$un" "$lj" "$lp" "$c" "$cp" "$p" "$pp"
+done
+[ "$have_py" = 1 ] || echo "note: $py not runnable; Python columns are 0"

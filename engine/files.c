@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * File descriptors: files.img (one FileEntry per open file description)
+ * and fdinfo-N.img (which fd of a task points to which entry).  The
+ * per-kind work is in the fd_ops tables (files-reg.c, pipes.c, ...).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "xalloc.h"
+
+static const struct fd_ops *const fd_ops_table[] = {
+	&fd_ops_reg,
+	&fd_ops_pipe,
+	&fd_ops_fifo,
+	&fd_ops_tty,
+};
+
+static const struct fd_ops *ops_by_type(FdTypes type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fd_ops_table); i++)
+		if (fd_ops_table[i]->type == type)
+			return fd_ops_table[i];
+	return NULL;
+}
+
+static struct dfile *dfile_add(struct crisp_ctx *c, uint32_t id, pid_t pid, int fd,
+			       const struct stat *st, uint32_t flags, int type)
+{
+	struct dfile *d;
+
+	c->dfiles = xgrow(c->dfiles, &c->cap_dfiles, c->n_dfiles + 1, sizeof(*c->dfiles));
+	d = &c->dfiles[c->n_dfiles++];
+	d->id = id;
+	d->pid = pid;
+	d->fd = fd;
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->flags = flags;
+	d->type = type;
+	return d;
+}
+
+static int put_file(struct crisp_ctx *c, FileEntry *fe, struct cr_error **err)
+{
+	int r = img_writer_put(c->w_files, &fe->base, err);
+
+	return r < 0 ? cr_err_wrap(err, "files.img") : 0;
+}
+
+int files_dump_path(struct crisp_ctx *c, pid_t pid, const char *link, uint32_t flags,
+		    uint32_t *ret_id, struct cr_error **err)
+{
+	char path[128];
+	_cleanup_free_ char *target = NULL;
+	FileEntry fe = FILE_ENTRY__INIT;
+	struct stat st;
+	struct dfile *d;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, link);
+	if (stat(path, &st) < 0)
+		return cr_err_sys(err, -errno, "stat '%s'", path);
+	for (size_t i = 0; i < c->n_dfiles; i++) {
+		d = &c->dfiles[i];
+		if (d->pid < 0 && d->dev == st.st_dev && d->ino == st.st_ino && d->flags == flags) {
+			*ret_id = d->id;
+			return 0;
+		}
+	}
+	r = proc_readlink(pid, link, &target, err);
+	if (r < 0)
+		return r;
+	if (target[0] != '/')
+		return cr_err(err, -EOPNOTSUPP, "task %d: %s -> '%s': not a path", pid, link, target);
+	d = dfile_add(c, ++c->next_file_id, -1, -1, &st, flags, FD_TYPES__REG);
+	fe.type = FD_TYPES__REG;
+	fe.id = d->id;
+	fe.reg = reg_entry_new(d->id, target, flags, 0, &st);
+	r = put_file(c, &fe, err);
+	protobuf_c_message_free_unpacked(&fe.reg->base, NULL);
+	if (r < 0)
+		return r;
+	*ret_id = d->id;
+	return 0;
+}
+
+int files_put_reg(struct crisp_ctx *c, const char *path, uint32_t flags, const struct stat *st,
+		  uint32_t *ret_id, struct cr_error **err)
+{
+	FileEntry fe = FILE_ENTRY__INIT;
+	uint32_t id = ++c->next_file_id;
+	int r;
+
+	fe.type = FD_TYPES__REG;
+	fe.id = id;
+	fe.reg = reg_entry_new(id, path, flags, 0, st);
+	r = put_file(c, &fe, err);
+	protobuf_c_message_free_unpacked(&fe.reg->base, NULL);
+	if (r >= 0)
+		*ret_id = id;
+	return r;
+}
+
+int files_dump_memfd_vma(struct crisp_ctx *c, pid_t pid, unsigned long start, unsigned long end,
+			 uint32_t *ret_id, struct cr_error **err)
+{
+	char path[96];
+	_cleanup_close_ int lfd = -1;
+	FileEntry *fe;
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", pid, start, end);
+	lfd = open(path, O_RDWR | O_CLOEXEC);
+	if (lfd < 0)
+		lfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (lfd < 0 || fstat(lfd, &st) < 0)
+		return cr_err_sys(err, -errno, "open '%s'", path);
+	for (size_t i = 0; i < c->n_dfiles; i++) {
+		struct dfile *d = &c->dfiles[i];
+
+		if (d->pid < 0 && d->type == FD_TYPES__MEMFD && d->dev == st.st_dev &&
+		    d->ino == st.st_ino) {
+			*ret_id = d->id;
+			return 0;
+		}
+	}
+	fe = xmalloc(sizeof(*fe));
+	file_entry__init(fe);
+	fe->id = ++c->next_file_id;
+	r = ext_dump_memfd(c, lfd, fe, err);
+	if (r >= 0) {
+		dfile_add(c, fe->id, -1, -1, &st, O_RDWR, FD_TYPES__MEMFD);
+		r = put_file(c, fe, err);
+	}
+	if (r >= 0)
+		*ret_id = fe->id;
+	ext_entry_free(fe);
+	return r < 0 ? cr_err_wrap(err, "task %d: memfd mapping %lx-%lx", pid, start, end) : 0;
+}
+
+/* An fd the tree already showed us (kcmp says same description)? */
+static struct dfile *find_shared(struct crisp_ctx *c, struct task *t, int fd,
+				 const struct stat *st)
+{
+	for (size_t i = 0; i < c->n_dfiles; i++) {
+		struct dfile *d = &c->dfiles[i];
+
+		if (d->pid < 0 || d->dev != st->st_dev || d->ino != st->st_ino)
+			continue;
+		if (syscall(SYS_kcmp, d->pid, t->pid, KCMP_FILE, d->fd, fd) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
+		       struct img_writer *w, struct cr_error **err)
+{
+	struct fd_dump_info fi = { .t = t, .fd = fd, .lfd = -1 };
+	_cleanup_close_ int lfd = -1;
+	_cleanup_free_ char *link = NULL;
+	char what[32];
+	FdinfoEntry fdi = FDINFO_ENTRY__INIT;
+	const struct fd_ops *ops = NULL;
+	struct dfile *d;
+	int r;
+
+	lfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (lfd < 0)
+		return cr_err_sys(err, -errno, "task %d fd %d: pidfd_getfd", t->pid, fd);
+	if (fstat(lfd, &fi.st) < 0)
+		return cr_err_sys(err, -errno, "task %d fd %d: fstat", t->pid, fd);
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	r = proc_readlink(t->pid, what, &link, err);
+	if (r < 0)
+		return r;
+	r = proc_fdinfo(t->pid, fd, &fi.flags, &fi.pos, &fi.mnt_id, err);
+	if (r < 0)
+		return r;
+	fi.lfd = lfd;
+	fi.link = link;
+	d = find_shared(c, t, fd, &fi.st);
+	if (!d) {
+		FileEntry *fe = xmalloc(sizeof(*fe));
+		bool ext;
+
+		file_entry__init(fe);
+		fe->id = ++c->next_file_id;
+		/* the ext kinds first: a memfd is S_ISREG too */
+		r = ext_dump_fd(c, t->pid, fd, lfd, &fi.st, fe, err);
+		ext = r > 0;
+		if (r == 0) {
+			for (size_t i = 0; i < ARRAY_SIZE(fd_ops_table); i++)
+				if (fd_ops_table[i]->match(&fi)) {
+					ops = fd_ops_table[i];
+					break;
+				}
+			if (!ops) {
+				free(fe);
+				return cr_err(err, -EOPNOTSUPP,
+					      "task %d fd %d: '%s': unsupported file type", t->pid, fd,
+					      link);
+			}
+			fe->type = ops->type;
+			r = ops->dump(c, &fi, fe, err);
+		}
+		if (r >= 0) {
+			d = dfile_add(c, fe->id, t->pid, fd, &fi.st, fi.flags, fe->type);
+			r = put_file(c, fe, err);
+		}
+		if (ext)
+			ext_entry_free(fe);
+		else
+			protobuf_c_message_free_unpacked(&fe->base, NULL);
+		if (r < 0)
+			return r;
+	}
+	fdi.id = d->id;
+	fdi.flags = (fi.flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
+	fdi.type = d->type;
+	fdi.fd = fd;
+	pr_debug(c, "task %d fd %d: %s '%s' id %u", t->pid, fd, ops ? ops->name : "ext", link,
+		 d->id);
+	return img_writer_put(w, &fdi.base, err);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int files_dump_task(struct crisp_ctx *c, struct task *t, uint32_t files_id, struct cr_error **err)
+{
+	char path[64];
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int pidfd = -1;
+	_cleanup_free_ int *fds = NULL;
+	size_t n = 0, cap = 0;
+	struct img_writer *w = NULL;
+	struct dirent *de;
+	int r;
+
+	pidfd = syscall(SYS_pidfd_open, t->pid, 0);
+	if (pidfd < 0)
+		return cr_err_sys(err, -errno, "task %d: pidfd_open", t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", t->pid);
+	d = opendir(path);
+	if (!d)
+		return cr_err_sys(err, -errno, "open '%s'", path);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fds = xgrow(fds, &cap, n + 1, sizeof(*fds));
+		fds[n++] = atoi(de->d_name);
+	}
+	qsort(fds, n, sizeof(*fds), cmp_int);
+	r = img_writer_open_type_at(c->imgfd, IMG_FDINFO, files_id, &w, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = dump_one_fd(c, t, pidfd, fds[i], w, err);
+		if (r < 0) {
+			img_writer_abort(w);
+			return r;
+		}
+	}
+	return img_writer_commit(w, err);
+}
+
+/* ---- restore ---- */
+
+FileEntry *files_find(struct crisp_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->n_fentries; i++)
+		if (c->fentries[i]->id == id)
+			return c->fentries[i];
+	return NULL;
+}
+
+static ssize_t files_index(struct crisp_ctx *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->n_fentries; i++)
+		if (c->fentries[i]->id == id)
+			return i;
+	return -1;
+}
+
+static int read_all(struct crisp_ctx *c, enum img_type type, struct img_entry **ret,
+		    size_t *ret_n, bool optional, struct cr_error **err)
+{
+	struct img_reader *rd = NULL;
+	struct img_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	r = img_reader_open_type_at(c->imgfd, type, 0, &rd, err);
+	if (r == -ENOENT && optional) {
+		cr_err_free(err);
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (;;) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		r = img_reader_next(rd, false, &v[n], err);
+		if (r <= 0)
+			break;
+		n++;
+	}
+	img_reader_close(rd);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			img_entry_release(&v[i]);
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
+{
+	struct img_entry *fe = NULL;
+	size_t n = 0;
+	int maxfd = 2, base, r;
+	struct rlimit rl;
+
+	r = read_all(c, IMG_FILES, &fe, &n, true, err);
+	if (r < 0)
+		return r;
+	c->fentries = xcalloc(n ? n : 1, sizeof(*c->fentries));
+	c->ffd = xcalloc(n ? n : 1, sizeof(int));
+	for (size_t i = 0; i < n; i++) {
+		c->fentries[i] = (FileEntry *)TAKE_PTR(fe[i].msg);
+		c->ffd[i] = -1;
+	}
+	c->n_fentries = n;
+	free(fe);
+	r = read_all(c, IMG_PIPES_DATA, &c->pipe_data, &c->n_pipe_data, true, err);
+	if (r < 0)
+		return r;
+	r = read_all(c, IMG_FIFO_DATA, &c->fifo_data, &c->n_fifo_data, true, err);
+	if (r < 0)
+		return r;
+	r = ext_restore_init(c, err);
+	if (r < 0)
+		return r;
+
+	for (size_t k = 0; k < c->tree.n; k++)
+		for (size_t i = 0; i < c->tree.tasks[k]->n_fds; i++)
+			if ((int)c->tree.tasks[k]->fds[i]->fd > maxfd)
+				maxfd = c->tree.tasks[k]->fds[i]->fd;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* everything we hand to the tasks sits above every fd number they use */
+	base = maxfd + 1 < 64 ? 64 : maxfd + 1;
+	for (size_t k = 0; k < c->tree.n; k++) {
+		struct task *t = c->tree.tasks[k];
+
+		for (size_t i = 0; i < t->n_fds; i++) {
+			const FdinfoEntry *fdi = t->fds[i];
+			ssize_t idx = files_index(c, fdi->id);
+			const struct fd_ops *ops;
+			int fd, hi;
+
+			if (idx < 0)
+				return cr_err(err, -ENOENT, "task %d fd %u: file %u not in files.img",
+					      t->pid, fdi->fd, fdi->id);
+			if (c->ffd[idx] >= 0)
+				continue;
+			ops = ops_by_type(c->fentries[idx]->type);
+			if (ops)
+				r = ops->open(c, c->fentries[idx], &fd, err);
+			else
+				r = ext_open(c, c->fentries[idx], &fd, err);
+			if (r == 0 && !ops)
+				return cr_err(err, -EOPNOTSUPP, "task %d fd %u: file type %d not supported",
+					      t->pid, fdi->fd, c->fentries[idx]->type);
+			if (r < 0)
+				return cr_err_wrap(err, "task %d fd %u", t->pid, fdi->fd);
+			hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
+			close(fd);
+			if (hi < 0)
+				return cr_err_sys(err, -errno, "moving fd above %d", base);
+			c->ffd[idx] = hi;
+		}
+	}
+	return 0;
+}
+
+int files_open_entry(struct crisp_ctx *c, uint32_t id, int *ret_fd, struct cr_error **err)
+{
+	ssize_t idx = files_index(c, id);
+	const struct fd_ops *ops;
+	int fd = -1, r;
+
+	if (idx < 0)
+		return cr_err(err, -ENOENT, "file %u not in files.img", id);
+	if (c->ffd[idx] < 0) {
+		ops = ops_by_type(c->fentries[idx]->type);
+		r = ops ? ops->open(c, c->fentries[idx], &fd, err)
+			: ext_open(c, c->fentries[idx], &fd, err);
+		if (r == 0 && !ops)
+			return cr_err(err, -EOPNOTSUPP, "file %u: type %d not supported", id,
+				      c->fentries[idx]->type);
+		if (r < 0)
+			return r;
+		c->ffd[idx] = fd;
+	}
+	*ret_fd = c->ffd[idx];
+	return 0;
+}
+
+int files_restore_task(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen)
+{
+	int maxfd = -1;
+
+	for (size_t i = 0; i < t->n_fds; i++) {
+		const FdinfoEntry *fdi = t->fds[i];
+		ssize_t idx = files_index(c, fdi->id);
+
+		if (idx < 0 || c->ffd[idx] < 0) {
+			snprintf(msg, msglen, "fd %u: file %u not prepared", fdi->fd, fdi->id);
+			return -ENOENT;
+		}
+		if (dup3(c->ffd[idx], fdi->fd, (fdi->flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+			snprintf(msg, msglen, "dup3 to fd %u: %m", fdi->fd);
+			return -errno;
+		}
+		if ((int)fdi->fd > maxfd)
+			maxfd = fdi->fd;
+	}
+	for (size_t i = 0; i < t->n_fds; i++) {
+		struct cr_error *e = NULL;
+		ssize_t idx = files_index(c, t->fds[i]->id);
+
+		if (ext_post(c, c->fentries[idx], t->fds[i]->fd, &e) < 0) {
+			snprintf(msg, msglen, "fd %u: %s", t->fds[i]->fd, e ? e->msg : "post-restore failed");
+			cr_err_free(&e);
+			return -EIO;
+		}
+	}
+	for (int fd = 0; fd <= maxfd; fd++) {
+		bool keep = false;
+
+		for (size_t i = 0; i < t->n_fds && !keep; i++)
+			keep = (int)t->fds[i]->fd == fd;
+		if (!keep)
+			close(fd);
+	}
+	syscall(SYS_close_range, maxfd + 1, ~0u, 0);
+	return 0;
+}

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Established TCP connections through TCP_REPAIR (needs CAP_NET_ADMIN).
+ *
+ * Dump: put the socket in repair mode (it stays there, so that killing the
+ * dumped task closes it without FIN or RST), read both sequence numbers,
+ * peek both queues, the negotiated options (MSS, window scale, SACK,
+ * timestamps) and the window, into tcp-stream-<ino %x>.img: one entry then
+ * inq_len + outq_len bytes.
+ *
+ * Restore (the socket is new and in repair mode): set the sequence numbers,
+ * bind and connect (no SYN is sent in repair mode: the socket becomes
+ * ESTABLISHED), set the options, refill the receive queue and the sent part
+ * and the send queue, then the window.  fdk_restore_finish() turns repair
+ * off once every socket of the tree exists.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fdkinds.h"
+#include "xalloc.h"
+
+#ifndef TCP_REPAIR_WINDOW
+#define TCP_REPAIR_WINDOW 29
+struct tcp_repair_window {
+	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;
+};
+#endif
+#ifndef TCP_REPAIR_OFF_NO_WP
+#define TCP_REPAIR_OFF_NO_WP -1
+#endif
+
+enum { Q_NONE, Q_RECV, Q_SEND }; /* TCP_NO_QUEUE, TCP_RECV_QUEUE, TCP_SEND_QUEUE */
+
+#define TCPOPT_MSS_ 2
+#define TCPOPT_WINDOW_ 3
+#define TCPOPT_SACK_PERM_ 4
+#define TCPOPT_TIMESTAMP_ 8
+
+/* ---- network lock ---- */
+
+
+static const char *nft_path(void)
+{
+	static const char *const paths[] = { "/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+/* Run `nft -f -` with script on stdin; returns 0 or a negative errno. */
+static int nft_run(const char *script, struct cr_error **err)
+{
+	const char *nft = nft_path();
+	int p[2], st = 0;
+	pid_t pid;
+	size_t len = strlen(script), off = 0;
+
+	if (!nft)
+		return -ENOENT;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cr_err_sys(err, -errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cr_err_sys(err, -errno, "fork");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(p[0], 0);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl(nft, "nft", "-f", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	while (off < len) {
+		ssize_t n = write(p[1], script + off, len - off);
+
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	close(p[1]);
+	if (waitpid(pid, &st, 0) < 0)
+		return cr_err_sys(err, -errno, "waitpid nft");
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return cr_err(err, -EIO, "nft failed (status 0x%x)", st);
+	return 0;
+}
+
+/* "ip saddr A tcp sport P ip daddr B tcp dport Q" for one direction. */
+static void match(char *buf, size_t sz, const InetSkEntry *ie, bool inbound)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const uint32_t *s = inbound ? ie->dst_addr : ie->src_addr;
+	const uint32_t *d = inbound ? ie->src_addr : ie->dst_addr;
+	uint32_t sp = inbound ? ie->dst_port : ie->src_port;
+	uint32_t dp = inbound ? ie->src_port : ie->dst_port;
+	const char *fam = "ip";
+
+	if (ie->family == AF_INET) {
+		inet_ntop(AF_INET, s, a, sizeof(a));
+		inet_ntop(AF_INET, d, b, sizeof(b));
+	} else if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)s)) {
+		/* a v6 socket talking to a v4 address: v4 packets on the wire */
+		inet_ntop(AF_INET, s + 3, a, sizeof(a));
+		inet_ntop(AF_INET, d + 3, b, sizeof(b));
+	} else {
+		fam = "ip6";
+		inet_ntop(AF_INET6, s, a, sizeof(a));
+		inet_ntop(AF_INET6, d, b, sizeof(b));
+	}
+	snprintf(buf, sz, "%s saddr %s tcp sport %u %s daddr %s tcp dport %u", fam, a, sp, fam, b,
+		 dp);
+}
+
+int netlock_tcp(const InetSkEntry *ie, bool lock, struct cr_error **err)
+{
+	char script[1024], in[256], out[256];
+
+	if (!lock) {
+		snprintf(script, sizeof(script), "delete table inet crisp-tcp-%u\n", ie->ino);
+		return nft_run(script, NULL) == -ENOENT ? -ENOENT : 0;
+	}
+	if (ie->n_src_addr < (ie->family == AF_INET ? 1u : 4u) ||
+	    ie->n_dst_addr < (ie->family == AF_INET ? 1u : 4u))
+		return cr_err(err, -EINVAL, "tcp %u: no addresses to lock", ie->ino);
+	match(in, sizeof(in), ie, true);
+	match(out, sizeof(out), ie, false);
+	snprintf(script, sizeof(script),
+		 "add table inet crisp-tcp-%u\n"
+		 "add chain inet crisp-tcp-%u in { type filter hook input priority -150 ; policy accept ; }\n"
+		 "add chain inet crisp-tcp-%u out { type filter hook output priority -150 ; policy accept ; }\n"
+		 "add rule inet crisp-tcp-%u in %s drop\n"
+		 "add rule inet crisp-tcp-%u out %s drop\n",
+		 ie->ino, ie->ino, ie->ino, ie->ino, in, ie->ino, out);
+	return nft_run(script, err);
+}
+
+int netlock_tcp_ino(uint32_t ino)
+{
+	InetSkEntry ie = INET_SK_ENTRY__INIT;
+
+	ie.ino = ino;
+	return netlock_tcp(&ie, false, NULL);
+}
+
+/* ---- repair ---- */
+
+int tcp_repair_set(int sk, int on)
+{
+	return setsockopt(sk, SOL_TCP, TCP_REPAIR, &on, sizeof(on));
+}
+
+static int set_queue(int sk, int q, struct cr_error **err)
+{
+	if (setsockopt(sk, SOL_TCP, TCP_REPAIR_QUEUE, &q, sizeof(q)) < 0)
+		return cr_err_sys(err, -errno, "TCP_REPAIR_QUEUE %d", q);
+	return 0;
+}
+
+static int get_u32(int sk, int level, int name, uint32_t *ret, const char *what,
+		   struct cr_error **err)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (getsockopt(sk, level, name, ret, &len) < 0)
+		return cr_err_sys(err, -errno, "getsockopt %s", what);
+	return 0;
+}
+
+/* Peek one queue (selected by TCP_REPAIR_QUEUE) into buf[len]. */
+static int peek_queue(int sk, int q, uint8_t *buf, uint32_t len, uint32_t *ret_seq,
+		      struct cr_error **err)
+{
+	int r = set_queue(sk, q, err);
+	ssize_t n;
+
+	if (r < 0)
+		return r;
+	r = get_u32(sk, SOL_TCP, TCP_QUEUE_SEQ, ret_seq, "TCP_QUEUE_SEQ", err);
+	if (r < 0 || !len)
+		return r;
+	n = recv(sk, buf, len, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return cr_err_sys(err, -errno, "peek tcp %s queue",
+				  q == Q_RECV ? "receive" : "send");
+	if ((uint32_t)n != len)
+		return cr_err(err, -EIO, "tcp %s queue: peeked %zd of %u bytes",
+			      q == Q_RECV ? "receive" : "send", n, len);
+	return 0;
+}
+
+static int dump_stream(struct fdk_dump *d, int sk, const InetSkEntry *ie,
+		       struct cr_error **err)
+{
+	TcpStreamEntry t = TCP_STREAM_ENTRY__INIT;
+	struct tcp_info ti = { 0 };
+	struct tcp_repair_window w;
+	socklen_t len;
+	int inq = 0, outq = 0, unsq = 0, v, r;
+	_cleanup_free_ uint8_t *in = NULL, *out = NULL;
+	struct img_writer *wr = NULL;
+
+	if (ioctl(sk, SIOCINQ, &inq) < 0 || ioctl(sk, SIOCOUTQ, &outq) < 0 ||
+	    ioctl(sk, SIOCOUTQNSD, &unsq) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: queue lengths", ie->ino);
+	in = xmalloc(inq + 1);
+	out = xmalloc(outq + 1);
+	r = peek_queue(sk, Q_RECV, in, inq, &t.inq_seq, err);
+	if (r >= 0)
+		r = peek_queue(sk, Q_SEND, out, outq, &t.outq_seq, err);
+	set_queue(sk, Q_NONE, NULL);
+	if (r < 0)
+		return cr_err_wrap(err, "tcp %u", ie->ino);
+	t.inq_len = inq;
+	t.outq_len = outq;
+	t.has_unsq_len = true;
+	t.unsq_len = unsq;
+
+	len = sizeof(ti);
+	if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: TCP_INFO", ie->ino);
+	t.opt_mask = ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE);
+	t.snd_wscale = ti.tcpi_snd_wscale;
+	t.has_rcv_wscale = true;
+	t.rcv_wscale = ti.tcpi_rcv_wscale;
+	/* in repair mode TCP_MAXSEG reports mss_clamp */
+	r = get_u32(sk, SOL_TCP, TCP_MAXSEG, &t.mss_clamp, "TCP_MAXSEG", err);
+	if (r < 0)
+		return r;
+	if (t.opt_mask & TCPI_OPT_TIMESTAMPS) {
+		t.has_timestamp = true;
+		r = get_u32(sk, SOL_TCP, TCP_TIMESTAMP, &t.timestamp, "TCP_TIMESTAMP", err);
+		if (r < 0)
+			return r;
+	}
+	len = sizeof(v);
+	if (getsockopt(sk, SOL_TCP, TCP_CORK, &v, &len) == 0 && v) {
+		t.has_cork = true;
+		t.cork = true;
+	}
+	len = sizeof(v);
+	if (getsockopt(sk, SOL_TCP, TCP_NODELAY, &v, &len) == 0 && v) {
+		t.has_nodelay = true;
+		t.nodelay = true;
+	}
+	len = sizeof(w);
+	if (getsockopt(sk, SOL_TCP, TCP_REPAIR_WINDOW, &w, &len) == 0) {
+		t.has_snd_wl1 = t.has_snd_wnd = t.has_max_window = true;
+		t.has_rcv_wnd = t.has_rcv_wup = true;
+		t.snd_wl1 = w.snd_wl1;
+		t.snd_wnd = w.snd_wnd;
+		t.max_window = w.max_window;
+		t.rcv_wnd = w.rcv_wnd;
+		t.rcv_wup = w.rcv_wup;
+	}
+
+	r = img_writer_open_type_at(d->imgfd, IMG_TCP_STREAM, ie->ino, &wr, err);
+	if (r < 0)
+		return r;
+	r = img_writer_put(wr, &t.base, err);
+	if (r >= 0)
+		r = img_writer_put_raw(wr, in, inq, err);
+	if (r >= 0)
+		r = img_writer_put_raw(wr, out, outq, err);
+	if (r < 0) {
+		img_writer_abort(wr);
+		return r;
+	}
+	return img_writer_commit(wr, err);
+}
+
+int tcp_repair_dump(struct fdk_dump *d, int sk, InetSkEntry *ie, struct cr_error **err)
+{
+	struct fdk_repaired rp = { .fd = -1, .ino = ie->ino };
+	int r;
+
+	/* lock first: nothing may reach or leave the connection from here to its restore */
+	r = netlock_tcp(ie, true, err);
+	if (r == -ENOENT)
+		d->netlock_missing = true;
+	else if (r < 0)
+		return cr_err_wrap(err, "tcp %u: network lock", ie->ino);
+	rp.locked = r == 0;
+	rp.fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
+	if (rp.fd < 0 || tcp_repair_set(sk, 1) < 0) {
+		r = cr_err_sys(err, -errno, "tcp %u: TCP_REPAIR on (needs CAP_NET_ADMIN)", ie->ino);
+		if (rp.locked)
+			netlock_tcp(ie, false, NULL);
+		if (rp.fd >= 0)
+			close(rp.fd);
+		return r;
+	}
+	/* the socket stays in repair mode (and locked) until fdk_dump_finish() */
+	d->repaired = xgrow(d->repaired, &d->cap_repaired, d->n_repaired + 1, sizeof(rp));
+	d->repaired[d->n_repaired++] = rp;
+	return dump_stream(d, sk, ie, err);
+}
+
+/* ---- restore ---- */
+
+static int send_queue(int sk, int q, const uint8_t *buf, size_t len, struct cr_error **err)
+{
+	size_t off = 0;
+	int r = set_queue(sk, q, err);
+
+	if (r < 0)
+		return r;
+	while (off < len) {
+		size_t chunk = len - off > 65536 ? 65536 : len - off;
+		ssize_t n = send(sk, buf + off, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0)
+			return cr_err_sys(err, -errno, "refill tcp %s queue (%zu of %zu bytes)",
+					  q == Q_RECV ? "receive" : "send", off, len);
+		off += n;
+	}
+	return 0;
+}
+
+static void sso(int sk, int level, int name, int v)
+{
+	setsockopt(sk, level, name, &v, sizeof(v));
+}
+
+static int set_u32(int sk, int name, uint32_t v, const char *what, struct cr_error **err)
+{
+	if (setsockopt(sk, SOL_TCP, name, &v, sizeof(v)) < 0)
+		return cr_err_sys(err, -errno, "setsockopt %s", what);
+	return 0;
+}
+
+static int read_stream(struct fdk_restore *rs, uint32_t ino, TcpStreamEntry **ret,
+		       struct img_entry *ret_e, struct cr_error **err)
+{
+	struct img_reader *rd = NULL;
+	int r;
+
+	r = img_reader_open_type_at(rs->imgfd, IMG_TCP_STREAM, ino, &rd, err);
+	if (r < 0)
+		return r;
+	r = img_reader_next(rd, false, ret_e, err);
+	img_reader_close(rd);
+	if (r == 0)
+		return cr_err(err, -EINVAL, "tcp-stream-%x.img: empty", ino);
+	if (r < 0)
+		return r;
+	*ret = (TcpStreamEntry *)ret_e->msg;
+	if ((uint64_t)(*ret)->inq_len + (*ret)->outq_len > ret_e->extra_len ||
+	    (*ret)->unsq_len > (*ret)->outq_len) {
+		img_entry_release(ret_e);
+		return cr_err(err, -EINVAL, "tcp-stream-%x.img: queue lengths beyond the payload",
+			      ino);
+	}
+	return 0;
+}
+
+static int set_options(int sk, const TcpStreamEntry *t, struct cr_error **err)
+{
+	struct tcp_repair_opt o[4];
+	int n = 0;
+
+	o[n].opt_code = TCPOPT_MSS_;
+	o[n++].opt_val = t->mss_clamp;
+	if (t->opt_mask & TCPI_OPT_WSCALE) {
+		o[n].opt_code = TCPOPT_WINDOW_;
+		o[n++].opt_val = t->snd_wscale + (t->rcv_wscale << 16);
+	}
+	if (t->opt_mask & TCPI_OPT_TIMESTAMPS) {
+		o[n].opt_code = TCPOPT_TIMESTAMP_;
+		o[n++].opt_val = 0;
+	}
+	if (t->opt_mask & TCPI_OPT_SACK) {
+		o[n].opt_code = TCPOPT_SACK_PERM_;
+		o[n++].opt_val = 0;
+	}
+	if (setsockopt(sk, SOL_TCP, TCP_REPAIR_OPTIONS, o, n * sizeof(o[0])) < 0)
+		return cr_err_sys(err, -errno, "TCP_REPAIR_OPTIONS");
+	if (t->has_timestamp && (t->opt_mask & TCPI_OPT_TIMESTAMPS))
+		return set_u32(sk, TCP_TIMESTAMP, t->timestamp, "TCP_TIMESTAMP", err);
+	return 0;
+}
+
+static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
+			const TcpStreamEntry *t, const uint8_t *data,
+			const struct sockaddr *src, const struct sockaddr *dst, socklen_t alen,
+			struct cr_error **err)
+{
+	int r;
+
+	r = set_queue(sk, Q_RECV, err);
+	if (r >= 0)
+		r = set_u32(sk, TCP_QUEUE_SEQ, t->inq_seq - t->inq_len, "TCP_QUEUE_SEQ recv", err);
+	if (r >= 0)
+		r = set_queue(sk, Q_SEND, err);
+	if (r >= 0)
+		r = set_u32(sk, TCP_QUEUE_SEQ, t->outq_seq - t->outq_len, "TCP_QUEUE_SEQ send",
+			    err);
+	if (r < 0)
+		return r;
+	/* repair mode sets SK_FORCE_REUSE: binding next to a listener is fine */
+	if (bind(sk, src, alen) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: bind to port %u", ie->ino, ie->src_port);
+	if (connect(sk, dst, alen) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: repair connect to port %u", ie->ino,
+				  ie->dst_port);
+	r = set_options(sk, t, err);
+	if (r < 0)
+		return r;
+	/*
+	 * Room for both queues whatever the restored buffer sizes are (skbs
+	 * built here need not pack like the originals); ie->opts puts the
+	 * sizes back below.  The never-sent tail goes in as sent too: it is
+	 * retransmitted once repair is off, so nothing blocks here on a peer
+	 * that is not reading yet.
+	 */
+	sso(sk, SOL_SOCKET, SO_SNDBUFFORCE, t->outq_len + (1 << 20));
+	sso(sk, SOL_SOCKET, SO_RCVBUFFORCE, t->inq_len + (1 << 20));
+	r = send_queue(sk, Q_RECV, data, t->inq_len, err);
+	if (r >= 0)
+		r = send_queue(sk, Q_SEND, data + t->inq_len, t->outq_len, err);
+	set_queue(sk, Q_NONE, NULL);
+	if (r < 0)
+		return r;
+	if (ie->opts) {
+		sso(sk, SOL_SOCKET, SO_SNDBUFFORCE, ie->opts->so_sndbuf / 2);
+		sso(sk, SOL_SOCKET, SO_RCVBUFFORCE, ie->opts->so_rcvbuf / 2);
+	}
+	if (t->has_rcv_wnd) {
+		struct tcp_repair_window w = {
+			.snd_wl1 = t->snd_wl1, .snd_wnd = t->snd_wnd, .max_window = t->max_window,
+			.rcv_wnd = t->rcv_wnd, .rcv_wup = t->rcv_wup,
+		};
+
+		if (setsockopt(sk, SOL_TCP, TCP_REPAIR_WINDOW, &w, sizeof(w)) < 0)
+			return cr_err_sys(err, -errno, "TCP_REPAIR_WINDOW");
+	}
+	if (t->has_nodelay && t->nodelay && (r = set_u32(sk, TCP_NODELAY, 1, "TCP_NODELAY", err)) < 0)
+		return r;
+	if (t->has_cork && t->cork && (r = set_u32(sk, TCP_CORK, 1, "TCP_CORK", err)) < 0)
+		return r;
+	return 0;
+}
+
+int tcp_repair_restore(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
+		       struct cr_error **err)
+{
+	struct sockaddr_storage src = { 0 }, dst = { 0 };
+	socklen_t alen;
+	struct img_entry e = { 0 };
+	TcpStreamEntry *t = NULL;
+	struct fdk_tcp_pending p = { .fd = -1, .ino = ie->ino };
+	int r;
+
+	if (ie->family == AF_INET) {
+		struct sockaddr_in *s = (void *)&src, *d = (void *)&dst;
+
+		s->sin_family = d->sin_family = AF_INET;
+		s->sin_port = htons(ie->src_port);
+		d->sin_port = htons(ie->dst_port);
+		memcpy(&s->sin_addr, ie->src_addr, 4);
+		memcpy(&d->sin_addr, ie->dst_addr, 4);
+		alen = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (void *)&src, *d = (void *)&dst;
+
+		s->sin6_family = d->sin6_family = AF_INET6;
+		s->sin6_port = htons(ie->src_port);
+		d->sin6_port = htons(ie->dst_port);
+		memcpy(&s->sin6_addr, ie->src_addr, 16);
+		memcpy(&d->sin6_addr, ie->dst_addr, 16);
+		alen = sizeof(*s);
+	}
+	r = read_stream(rs, ie->ino, &t, &e, err);
+	if (r < 0)
+		return r;
+	if (tcp_repair_set(sk, 1) < 0) {
+		r = cr_err_sys(err, -errno, "tcp %u: TCP_REPAIR on (needs CAP_NET_ADMIN)", ie->ino);
+		goto out;
+	}
+	r = restore_conn(rs, sk, ie, t, e.extra, (struct sockaddr *)&src,
+			 (struct sockaddr *)&dst, alen, err);
+	if (r < 0)
+		goto out;
+	p.fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
+	if (p.fd < 0) {
+		r = cr_err_sys(err, -errno, "dup");
+		goto out;
+	}
+	rs->tcp = xgrow(rs->tcp, &rs->cap_tcp, rs->n_tcp + 1, sizeof(*rs->tcp));
+	rs->tcp[rs->n_tcp++] = p;
+out:
+	if (r < 0)
+		r = cr_err_wrap(err, "tcp-stream-%x.img", ie->ino);
+	img_entry_release(&e);
+	return r;
+}

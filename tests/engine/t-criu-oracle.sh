@@ -1,0 +1,63 @@
+#!/bin/bash
+# CRIU 4.2 as an oracle, both ways: a loop dumped by CRIU restores with
+# crisp, and a loop dumped by crisp restores with CRIU.  crisp never runs
+# CRIU; this script does, and skips when it cannot.
+. "$(dirname "$0")/lib.sh"
+
+CRIU=${CRIU42:-/work/shared/tools/criu-4.2}
+[ -x "$CRIU" ] || { echo "SKIP: no CRIU 4.2 at $CRIU"; exit 77; }
+"$CRIU" check >/dev/null 2>&1 || { echo "SKIP: CRIU 4.2 cannot run here"; exit 77; }
+
+start_loop() { # LOG
+	setsid sh -c 'echo $$ > '"$1"'.pid; i=0; while :; do echo $i >> '"$1"'; i=$((i+1)); sleep 0.05; done' \
+		</dev/null >/dev/null 2>&1 &
+	wait_for 5 test -s "$1.pid" || fail "loop did not start"
+	wait_for 5 test -s "$1" || fail "loop does not count"
+	sleep 0.2
+	cat "$1.pid"
+}
+continues() { # LOG N
+	wait_for 5 sh -c "[ \$(tail -n 1 $1) -gt $(($2 + 3)) ]" &&
+		awk 'NR > 1 && $1 != prev + 1 { exit 1 } { prev = $1 }' "$1"
+}
+
+# CRIU dump -> crisp restore
+P=$(start_loop "$T/a.log"); PIDS="$P"
+mkdir "$T/a"
+"$CRIU" dump -t "$P" -D "$T/a" -o dump.log -v4 >/dev/null 2>&1 || { echo "SKIP: CRIU dump failed: $(tail -n 2 "$T/a/dump.log")"; exit 77; }
+wait_for 5 gone "$P" || fail "CRIU left $P running"
+N=$(tail -n 1 "$T/a.log")
+restore_d "$T/a"
+continues "$T/a.log" "$N" || fail "CRIU-dumped loop did not continue under crisp"
+kill -9 "$P"; wait_for 5 gone "$P"
+
+# crisp dump -> CRIU restore
+P=$(start_loop "$T/b.log"); PIDS="$PIDS $P"
+dump "$P" "$T/b"
+wait_for 5 gone "$P" || fail "crisp left $P running"
+N=$(tail -n 1 "$T/b.log")
+if ! "$CRIU" restore -D "$T/b" -d -o restore.log -v4 >/dev/null 2>&1; then
+	fail "CRIU 4.2 cannot restore crisp's images: $(grep -i error "$T/b/restore.log" | tail -n 3)"
+fi
+continues "$T/b.log" "$N" || fail "crisp-dumped loop did not continue under CRIU"
+kill -9 "$P"; wait_for 5 gone "$P"
+
+# threads: CRIU dump -> crisp restore -> crisp dump -> CRIU restore
+setsid "$PROGS/threadprog" "$T/t.log" </dev/null >/dev/null 2>&1 &
+P=$!; PIDS="$PIDS $P"
+wait_for 5 grep -q 'iter=2 ' "$T/t.log" || fail "threadprog did not start"
+mkdir "$T/c" "$T/d"
+"$CRIU" dump -t "$P" -D "$T/c" -o dump.log >/dev/null 2>&1 || fail "CRIU dump of threadprog failed"
+wait "$P" 2>/dev/null
+N=$(grep -c iter= "$T/t.log")
+restore_d "$T/c"
+wait_for 5 sh -c "[ \$(grep -c iter= $T/t.log) -gt $((N + 3)) ]" || fail "CRIU-dumped threads stuck under crisp"
+dump "$P" "$T/d"
+wait_for 5 gone "$P" || fail "crisp left $P running"
+N=$(grep -c iter= "$T/t.log")
+"$CRIU" restore -D "$T/d" -d -o restore.log >/dev/null 2>&1 ||
+	fail "CRIU 4.2 cannot restore crisp's threads: $(grep -i error "$T/d/restore.log" | tail -n 3)"
+wait_for 5 sh -c "[ \$(grep -c iter= $T/t.log) -gt $((N + 3)) ]" || fail "crisp-dumped threads stuck under CRIU"
+grep BAD "$T/t.log" && fail "threads went wrong across CRIU/crisp"
+kill -9 "$P"
+echo "PASS: CRIU->crisp and crisp->CRIU, single and multi-threaded"
