@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -46,8 +47,20 @@ int io_tmp_open_at(int dirfd, const char *name, mode_t mode, struct io_tmp *t,
 		   struct cr_error **err)
 {
 	const char *slash = strrchr(name, '/');
+	struct stat st;
 	char *tmp;
 
+	/* A device, fifo or socket (/dev/null, a pipe) is written in place:
+	 * renaming a file over it would replace the node. */
+	if (fstatat(dirfd, name, &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+		t->fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+		if (t->fd < 0)
+			return cr_err_sys(err, -errno, "'%s': cannot open", name);
+		t->dirfd = dirfd;
+		t->name = xstrdup(name);
+		t->tmpname = NULL;
+		return 0;
+	}
 	if (slash)
 		tmp = xasprintf("%.*s/.%s.tmp.%d", (int)(slash - name), name, slash + 1, getpid());
 	else
@@ -81,6 +94,10 @@ int io_tmp_commit(struct io_tmp *t, struct cr_error **err)
 	if (close(t->fd) < 0)
 		r = cr_err_sys(err, -errno, "'%s': cannot write", t->name);
 	t->fd = -1;
+	if (!t->tmpname) {
+		io_tmp_release(t);
+		return r;
+	}
 	if (r == 0 && renameat(t->dirfd, t->tmpname, t->dirfd, t->name) < 0)
 		r = cr_err_sys(err, -errno, "'%s': cannot rename into place", t->name);
 	if (r < 0)
@@ -91,9 +108,10 @@ int io_tmp_commit(struct io_tmp *t, struct cr_error **err)
 
 void io_tmp_abort(struct io_tmp *t)
 {
-	if (!t->tmpname)
+	if (!t->name)
 		return;
-	unlinkat(t->dirfd, t->tmpname, 0);
+	if (t->tmpname)
+		unlinkat(t->dirfd, t->tmpname, 0);
 	io_tmp_release(t);
 }
 
