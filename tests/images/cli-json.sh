@@ -92,4 +92,22 @@ printf '{"magic": "NOPE", "entries": []}' > "$in/nope.json"
 (cd "$tmp/run" && "$CRIT" encode -i "$in/nope.json" -o keep.img) 2> /dev/null
 [ "$(cat "$tmp/run/keep.img")" = keep ] || fail "failed encode clobbered an existing -o file"
 [ "$(ls -A "$tmp/run")" = keep.img ] || fail "failed encode left files: $(ls -A "$tmp/run")"
+# accepted forms: unsigned 64-bit beyond INT64_MAX in plain JSON (RLIM_INFINITY),
+# strings through the pretty reverse maps and int(s, 0); each decodes back to the same text
+good() { # good NAME 'JSON-IN' 'PLAIN-JSON-OUT'
+	printf '%s' "$2" > "$in/good.json"
+	if "$CRIT" encode -i "$in/good.json" -o "$in/good.img" 2> "$tmp/err"; then
+		got=$("$CRIT" decode -i "$in/good.img")
+		[ "$got" = "$3" ] || fail "$1: decodes to $got"
+	else
+		fail "$1: refused: $(cat "$tmp/err")"
+	fi
+	checks=$((checks + 1))
+}
+inf='{"magic": "RLIMIT", "entries": [{"cur": 18446744073709551615, "max": 18446744073709551615}, {"cur": 9223372036854775808, "max": 0}]}'
+good "RLIM_INFINITY" "$inf" "$inf"
+good "hex and octal strings" '{"magic": "FDINFO", "entries": [{"id": "0x10", "flags": "0o2", "type": 1, "fd": "7"}]}' \
+	'{"magic": "FDINFO", "entries": [{"id": 16, "flags": 2, "type": "REG", "fd": 7}]}'
+good "pretty maps" '{"magic": "GHOST_FILE", "entries": [{"uid": 0, "gid": 0, "mode": 33188, "dev": "8:1", "rdev": "136:5", "extra": ""}]}' \
+	'{"magic": "GHOST_FILE", "entries": [{"uid": 0, "gid": 0, "mode": 33188, "dev": 8388609, "rdev": 34821, "extra": ""}]}'
 finish
