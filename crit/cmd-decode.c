@@ -119,8 +119,8 @@ static int run_decode(const struct crit_cmd *c, int argc, char **argv, struct cr
 	const struct preset *pre = c->data;
 	struct io_opts o = { .pretty = pre->pretty };
 	struct img_reader *r = NULL;
+	_cleanup_free_ char *text = NULL;
 	const char *label;
-	json_t *img = NULL;
 	int k, fd;
 
 	k = parse(c, argc, argv, !pre->positional_in, pre->positional_in, &o, err);
@@ -138,13 +138,26 @@ static int run_decode(const struct crit_cmd *c, int argc, char **argv, struct cr
 		close(fd);
 		return k;
 	}
-	k = img_json_decode_file(r, o.pretty, o.nopl, &img, err);
+	if (o.out && strcmp(o.out, "-")) {
+		/* streamed into a temporary file renamed into place on success */
+		struct io_tmp t;
+		k = io_tmp_open_at(AT_FDCWD, o.out, 0644, &t, err);
+		if (k == 0) {
+			k = img_json_write_file(r, o.pretty, o.nopl, t.fd, err);
+			if (k < 0)
+				io_tmp_abort(&t);
+			else
+				k = io_tmp_commit(&t, err);
+		}
+		img_reader_close(r);
+		return k;
+	}
+	/* standard output gets nothing unless the whole image decoded */
+	k = img_json_decode_text(r, o.pretty, o.nopl, &text, err);
 	img_reader_close(r);
 	if (k < 0)
 		return k;
-	_cleanup_free_ char *text = img_json_dumps(img, o.pretty ? 4 : 0);
-	json_decref(img);
-	return emit(o.out, text, true, err);
+	return emit(NULL, text, true, err);
 }
 
 static int read_all(int fd, const char *label, char **ret, size_t *ret_len, struct cr_error **err)

@@ -165,6 +165,13 @@ int img_json_to_msg(const json_t *j, const ProtobufCMessageDescriptor *d, const 
 /* A whole image as crit's {"magic":..., "entries":[...]} object. */
 int img_json_decode_file(struct img_reader *r, bool pretty, bool nopl, json_t **ret,
 			 struct cr_error **err);
+/* The same, streamed as Python-json-compatible text to fd (indent 4 when
+ * pretty), without building a tree: what crit decode uses. */
+int img_json_write_file(struct img_reader *r, bool pretty, bool nopl, int fd,
+			struct cr_error **err);
+/* The same text in memory (NUL-terminated, caller frees). */
+int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **ret,
+			 struct cr_error **err);
 /* Write a whole image from that object to a writer (the magic picks the type). */
 int img_json_encode_file(const json_t *img, int fd, const char *label, struct cr_error **err);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
 
 char *img_qp_encode(const uint8_t *d, size_t len, size_t *ret_len);
 uint8_t *img_qp_decode(const char *s, size_t len, size_t *ret_len);
@@ -37,3 +38,52 @@ struct cr_error;
 /* cr_err() that escapes control characters (quoted JSON input stays on one line). */
 int img_json_err(struct cr_error **err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * One walker, two sinks: protobuf messages (and json_t trees) are walked
+ * once and emitted either as a jansson tree (for the tools that edit or
+ * analyse) or straight as Python-json-compatible text (crit decode), so
+ * decoding a large image never builds a tree it only prints.
+ */
+struct img_jsink;
+struct img_jsink_ops {
+	void (*obj_begin)(struct img_jsink *s);
+	void (*obj_end)(struct img_jsink *s);
+	void (*arr_begin)(struct img_jsink *s);
+	void (*arr_end)(struct img_jsink *s);
+	void (*key)(struct img_jsink *s, const char *k, size_t n);
+	void (*str)(struct img_jsink *s, const char *p, size_t n);
+	void (*i64)(struct img_jsink *s, int64_t v);
+	void (*u64)(struct img_jsink *s, uint64_t v);
+	void (*boolean)(struct img_jsink *s, bool v);
+	void (*real)(struct img_jsink *s, double v);
+	void (*null)(struct img_jsink *s);
+};
+struct img_jsink {
+	const struct img_jsink_ops *ops;
+};
+
+size_t img_pb_type_size(ProtobufCType t);
+/* Emit the fields of m as key/value pairs (no braces). */
+void img_walk_fields(struct img_jsink *s, const ProtobufCMessage *m, bool pretty, bool hex);
+/* Emit m as one object. */
+void img_walk_msg(struct img_jsink *s, const ProtobufCMessage *m, bool pretty);
+/* Emit a jansson value. */
+void img_walk_json(struct img_jsink *s, const json_t *j);
+/* Emit bytes as a base64 string. */
+void img_walk_b64(struct img_jsink *s, const uint8_t *p, size_t n);
+
+/* Text sink: to fd (flushed as it fills) or, with fd < 0, to memory. */
+struct img_jtext;
+struct img_jtext *img_jtext_new(int fd, int indent);
+struct img_jsink *img_jtext_sink(struct img_jtext *t);
+/* Flush and free; returns 0 or -errno of the first failed write.  With a
+ * memory sink, *ret_mem (if given) receives the NUL-terminated text. */
+int img_jtext_finish(struct img_jtext *t, char **ret_mem);
+
+/* Tree sink. */
+struct img_jtree;
+struct img_jtree *img_jtree_new(void);
+struct img_jsink *img_jtree_sink(struct img_jtree *t);
+/* Free the sink and return the (single) value built, owned by the caller. */
+json_t *img_jtree_finish(struct img_jtree *t);

@@ -30,99 +30,139 @@ static char *human(uint64_t n)
 	return xasprintf("%.1fYB", num);
 }
 
-static json_t *b64(const uint8_t *p, size_t n)
+static void emit_extra(struct img_jsink *s, const struct img_desc *d, const struct img_entry *e)
 {
-	_cleanup_free_ char *s = img_b64_encode(p, n);
-	return json_string(s);
-}
+	static const uint8_t none[1];
+	const uint8_t *x = e->extra ? e->extra : none;
 
-static int extra_to_json(const struct img_desc *d, const struct img_entry *e, json_t *o,
-			 struct cr_error **err)
-{
 	switch (d->extra) {
 	case IMG_EXTRA_NONE:
 	case IMG_EXTRA_PAGEMAP:
-		return 0;
+		return;
 	case IMG_EXTRA_GHOST:
-		if (e->index == 0 && !e->extra && ((GhostFileEntry *)e->msg)->chunks)
-			return 0;
+		if (e->index == 0 && ((GhostFileEntry *)e->msg)->chunks)
+			return;
 		break;
 	case IMG_EXTRA_TCP_STREAM: {
 		const TcpStreamEntry *t = (const TcpStreamEntry *)e->msg;
-		json_t *x = json_object();
-		json_object_set_new(x, "inq", b64(e->extra, t->inq_len));
-		json_object_set_new(x, "outq", b64(e->extra + t->inq_len, t->outq_len));
-		json_object_set_new(o, "extra", x);
-		return 0;
+		s->ops->key(s, "extra", 5);
+		s->ops->obj_begin(s);
+		s->ops->key(s, "inq", 3);
+		img_walk_b64(s, x, t->inq_len);
+		s->ops->key(s, "outq", 4);
+		img_walk_b64(s, x + t->inq_len, t->outq_len);
+		s->ops->obj_end(s);
+		return;
 	}
-	case IMG_EXTRA_IPC_SEM: {
-		json_t *a = json_array();
-		for (size_t i = 0; i + 1 < e->extra_len + 1 && i < e->extra_len / 2; i++)
-			json_array_append_new(a, json_integer(e->extra[2 * i] | e->extra[2 * i + 1] << 8));
-		json_object_set_new(o, "extra", a);
-		return 0;
-	}
+	case IMG_EXTRA_IPC_SEM:
+		s->ops->key(s, "extra", 5);
+		s->ops->arr_begin(s);
+		for (size_t i = 0; i < e->extra_len / 2; i++)
+			s->ops->i64(s, x[2 * i] | x[2 * i + 1] << 8);
+		s->ops->arr_end(s);
+		return;
 	case IMG_EXTRA_IPC_MSG: {
-		json_t *a = json_array();
 		size_t off = 0;
+		s->ops->key(s, "extra", 5);
+		s->ops->arr_begin(s);
 		for (size_t i = 0; i < e->n_sub; i++) {
-			json_t *m;
-			int r = img_json_from_msg(e->sub[i], false, &m, err);
-			if (r < 0) {
-				json_decref(a);
-				return r;
-			}
 			uint32_t len = ((IpcMsg *)e->sub[i])->msize;
-			json_array_append_new(a, m);
-			json_array_append_new(a, b64(e->extra + off, len));
+			img_walk_msg(s, e->sub[i], false);
+			img_walk_b64(s, x + off, len);
 			off += len;
 		}
-		json_object_set_new(o, "extra", a);
-		return 0;
+		s->ops->arr_end(s);
+		return;
 	}
 	default:
 		break;
 	}
-	json_object_set_new(o, "extra", b64(e->extra ? e->extra : (const uint8_t *)"", e->extra_len));
-	return 0;
+	s->ops->key(s, "extra", 5);
+	img_walk_b64(s, x, e->extra_len);
+}
+
+static void emit_nopl(struct img_jsink *s, const struct img_desc *d, const struct img_entry *e)
+{
+	if (d->extra == IMG_EXTRA_NONE || d->extra == IMG_EXTRA_PAGEMAP)
+		return;
+	/* crit shows no payload note anywhere in a ghost file */
+	if (d->extra == IMG_EXTRA_GHOST)
+		return;
+	_cleanup_free_ char *h = human(e->extra_len);
+	_cleanup_free_ char *t = xasprintf("... <%s>", h);
+	s->ops->key(s, "extra", 5);
+	s->ops->str(s, t, strlen(t));
+}
+
+/* Walk a whole image into a sink; the sink holds whatever was emitted on error. */
+static int walk_file(struct img_reader *r, bool pretty, bool nopl, struct img_jsink *s,
+		     struct cr_error **err)
+{
+	const struct img_desc *d = img_reader_desc(r);
+	struct img_entry e;
+	int k;
+
+	s->ops->obj_begin(s);
+	s->ops->key(s, "magic", 5);
+	s->ops->str(s, d->name, strlen(d->name));
+	s->ops->key(s, "entries", 7);
+	s->ops->arr_begin(s);
+	while ((k = img_reader_next(r, nopl, &e, err)) > 0) {
+		s->ops->obj_begin(s);
+		img_walk_fields(s, e.msg, pretty, false);
+		if (nopl)
+			emit_nopl(s, d, &e);
+		else
+			emit_extra(s, d, &e);
+		s->ops->obj_end(s);
+		img_entry_release(&e);
+	}
+	s->ops->arr_end(s);
+	s->ops->obj_end(s);
+	return k;
 }
 
 int img_json_decode_file(struct img_reader *r, bool pretty, bool nopl, json_t **ret,
 			 struct cr_error **err)
 {
-	const struct img_desc *d = img_reader_desc(r);
-	json_t *img = json_object(), *entries = json_array();
-	struct img_entry e;
-	int k;
+	struct img_jtree *t = img_jtree_new();
+	int k = walk_file(r, pretty, nopl, img_jtree_sink(t), err);
+	json_t *img = img_jtree_finish(t);
 
-	json_object_set_new(img, "magic", json_string(d->name));
-	json_object_set_new(img, "entries", entries);
-	while ((k = img_reader_next(r, nopl, &e, err)) > 0) {
-		json_t *o;
-		k = img_json_from_msg(e.msg, pretty, &o, err);
-		if (k == 0 && nopl && d->extra != IMG_EXTRA_NONE && d->extra != IMG_EXTRA_PAGEMAP) {
-			bool ghost_head = d->extra == IMG_EXTRA_GHOST && e.index == 0;
-			if (!ghost_head || !((GhostFileEntry *)e.msg)->chunks) {
-				_cleanup_free_ char *h = human(e.extra_len);
-				_cleanup_free_ char *s = xasprintf("... <%s>", h);
-				if (!ghost_head)
-					json_object_set_new(o, "extra", json_string(s));
-			}
-		} else if (k == 0) {
-			k = extra_to_json(d, &e, o, err);
-		}
-		img_entry_release(&e);
-		if (k < 0) {
-			json_decref(img);
-			return k;
-		}
-		json_array_append_new(entries, o);
-	}
 	if (k < 0) {
 		json_decref(img);
 		return k;
 	}
 	*ret = img;
+	return 0;
+}
+
+int img_json_write_file(struct img_reader *r, bool pretty, bool nopl, int fd, struct cr_error **err)
+{
+	struct img_jtext *t = img_jtext_new(fd, pretty ? 4 : 0);
+	int k = walk_file(r, pretty, nopl, img_jtext_sink(t), err);
+	int w = img_jtext_finish(t, NULL);
+
+	if (k < 0)
+		return k;
+	if (w < 0)
+		return cr_err_sys(err, w, "writing JSON");
+	return 0;
+}
+
+int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **ret,
+			 struct cr_error **err)
+{
+	struct img_jtext *t = img_jtext_new(-1, pretty ? 4 : 0);
+	int k = walk_file(r, pretty, nopl, img_jtext_sink(t), err);
+	char *text = NULL;
+
+	img_jtext_finish(t, &text);
+	if (k < 0) {
+		free(text);
+		return k;
+	}
+	*ret = text;
 	return 0;
 }
 

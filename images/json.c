@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Generic protobuf <-> JSON, walking protobuf-c descriptors the way crit's
- * pb2dict walks Python ones: set fields only, in field-number order, proto
- * names, enums by name, bytes as MIME base64 (quoted-printable for
- * unix_name), and in pretty form the display rules of the schema
- * annotations.  The reverse direction accepts both forms and is strict:
- * unknown names, wrong JSON types, out-of-range numbers and missing
- * required fields are errors naming the JSON path.
+ * JSON -> protobuf (the other direction is json-walk.c): accepts crit's
+ * plain and pretty forms and is strict: unknown names, wrong JSON types,
+ * out-of-range numbers and missing required fields are errors naming the
+ * JSON path.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +20,6 @@
 
 static const struct img_field_rule *find_rule(const ProtobufCMessageDescriptor *d, uint32_t id)
 {
-	/* a handful of annotated messages: a linear scan is cheaper than a hash */
 	for (size_t i = 0; i < img_msg_rules_count; i++) {
 		if (img_msg_rules[i].desc != d)
 			continue;
@@ -35,314 +31,11 @@ static const struct img_field_rule *find_rule(const ProtobufCMessageDescriptor *
 	return NULL;
 }
 
-static bool has_rules(const ProtobufCMessageDescriptor *d)
-{
-	for (size_t i = 0; i < img_msg_rules_count; i++)
-		if (img_msg_rules[i].desc == d)
-			return true;
-	return false;
-}
-
-/* ---- protobuf -> JSON -------------------------------------------------- */
-
 static bool is_signed_type(ProtobufCType t)
 {
 	return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 ||
 	       t == PROTOBUF_C_TYPE_SFIXED32 || t == PROTOBUF_C_TYPE_INT64 ||
 	       t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
-}
-
-static size_t type_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-	case PROTOBUF_C_TYPE_ENUM:
-		return 4;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_FLOAT:
-		return 4;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	}
-	return 0;
-}
-
-/* Read an integer field's value as signed or unsigned 64 bits. */
-static void get_int(ProtobufCType t, const void *p, int64_t *s, uint64_t *u)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		*s = *(const int32_t *)p;
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		*u = *(const uint32_t *)p;
-		*s = (int64_t)*u;
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		*s = *(const int64_t *)p;
-		break;
-	default:
-		*u = *(const uint64_t *)p;
-		*s = (int64_t)*u;
-		break;
-	}
-	if (is_signed_type(t))
-		*u = (uint64_t)*s;
-}
-
-static json_t *hex_string(bool neg, uint64_t mag)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%s0x%" PRIx64, neg ? "-" : "", mag);
-	return json_string(buf);
-}
-
-static json_t *flags_string(uint64_t v, const struct img_flag *map, size_t n)
-{
-	char buf[512];
-	size_t len = 0;
-	uint64_t known = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		known |= map[i].value;
-		if (v & map[i].value)
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " | " : "",
-					map[i].name);
-	}
-	if (v & ~known)
-		snprintf(buf + len, sizeof(buf) - len, "%s0x%" PRIx64, len ? " | " : "", v & ~known);
-	return json_string(buf);
-}
-
-static json_t *int_to_json(const ProtobufCFieldDescriptor *f, const struct img_field_rule *rule,
-			   const void *p, bool pretty, bool hex)
-{
-	int64_t s = 0;
-	uint64_t u = 0;
-	bool sig = is_signed_type(f->type);
-
-	get_int(f->type, p, &s, &u);
-	if (pretty) {
-		if (hex || (rule && rule->hex))
-			return sig && s < 0 ? hex_string(true, -(uint64_t)s) : hex_string(false, u);
-		if (rule && rule->dev) {
-			char buf[48];
-			unsigned long long ma, mi;
-			if (rule->odev) {
-				ma = ((u >> 8) & 0xfff) | ((u >> 32) & ~0xfffull);
-				mi = (u & 0xff) | ((u >> 12) & ~0xffull);
-			} else {
-				ma = u >> 20;
-				mi = u & ((1u << 20) - 1);
-			}
-			snprintf(buf, sizeof(buf), "%llu:%llu", ma, mi);
-			return json_string(buf);
-		}
-		if (rule && rule->flags) {
-			size_t n;
-			const struct img_flag *map = img_flag_map(rule->flags, &n);
-			if (!map)
-				return sig && s < 0 ? hex_string(true, -(uint64_t)s) : hex_string(false, u);
-			return flags_string(u, map, n);
-		}
-		if (rule && rule->dict) {
-			const char *name = img_dict_name(rule->dict, f->name, s);
-			if (name)
-				return json_string(name);
-		}
-	}
-	if (sig || u <= INT64_MAX)
-		return json_integer(s);
-	return img_json_u64(u);
-}
-
-static json_t *ipv4_text(uint32_t be)
-{
-	char buf[16];
-	const uint8_t *b = (const uint8_t *)&be;
-	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	return json_string(buf);
-}
-
-/* IPv6 text as Python 3.11's ipaddress.compressed (hex groups, longest zero run). */
-static json_t *ipv6_text(const uint32_t *w)
-{
-	uint16_t g[8];
-	int best = -1, bestlen = 0, cur = -1, curlen = 0;
-	char buf[64];
-	size_t len = 0;
-
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *b = (const uint8_t *)&w[i];
-		g[2 * i] = b[0] << 8 | b[1];
-		g[2 * i + 1] = b[2] << 8 | b[3];
-	}
-	for (int i = 0; i < 8; i++) {
-		if (g[i] == 0) {
-			if (cur < 0)
-				cur = i, curlen = 0;
-			curlen++;
-			if (curlen > bestlen)
-				best = cur, bestlen = curlen;
-		} else {
-			cur = -1;
-		}
-	}
-	if (bestlen < 2)
-		best = -1;
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			/* the group before the run printed no colon: "::" in every position */
-			len += snprintf(buf + len, sizeof(buf) - len, "::");
-			i += bestlen - 1;
-			continue;
-		}
-		len += snprintf(buf + len, sizeof(buf) - len, "%x%s", g[i],
-				i < 7 && i + 1 != best ? ":" : "");
-	}
-	return json_string(buf);
-}
-
-static json_t *msg_to_json(const ProtobufCMessage *m, bool pretty, bool hex, struct cr_error **err);
-
-static json_t *value_to_json(const ProtobufCFieldDescriptor *f, const struct img_field_rule *rule,
-			     const void *p, bool pretty, bool hex, struct cr_error **err)
-{
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return msg_to_json(*(ProtobufCMessage *const *)p, pretty,
-				   hex || (rule && rule->hex), err);
-	case PROTOBUF_C_TYPE_BYTES: {
-		const ProtobufCBinaryData *b = p;
-		if (rule && rule->conv && !strcmp(rule->conv, "unix_name")) {
-			size_t n;
-			_cleanup_free_ char *q = img_qp_encode(b->data, b->len, &n);
-			return json_stringn(q, n);
-		}
-		_cleanup_free_ char *s = img_b64_encode(b->data, b->len);
-		return json_string(s);
-	}
-	case PROTOBUF_C_TYPE_STRING: {
-		const char *s = *(char *const *)p;
-		return json_stringn_nocheck(s, strlen(s));
-	}
-	case PROTOBUF_C_TYPE_BOOL:
-		return json_boolean(*(const protobuf_c_boolean *)p);
-	case PROTOBUF_C_TYPE_ENUM: {
-		int v = *(const int *)p;
-		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
-		return ev ? json_string(ev->name) : json_integer(v);
-	}
-	case PROTOBUF_C_TYPE_FLOAT:
-		return json_real(*(const float *)p);
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return json_real(*(const double *)p);
-	default:
-		return int_to_json(f, rule, p, pretty, hex);
-	}
-}
-
-/* Is an optional field set?  (Python's ListFields.) */
-static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	const char *base = (const char *)m;
-	const void *p = base + f->offset;
-
-	if (f->label == PROTOBUF_C_LABEL_REQUIRED)
-		return true;
-	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return *(const size_t *)(base + f->quantifier_offset) > 0;
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-		return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
-	if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING) {
-		const void *ptr = *(void *const *)p;
-		return ptr && ptr != f->default_value;
-	}
-	return *(const protobuf_c_boolean *)(base + f->quantifier_offset);
-}
-
-static json_t *repeated_to_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-				const struct img_field_rule *rule, bool pretty, bool hex,
-				struct cr_error **err)
-{
-	const char *base = (const char *)m;
-	size_t n = *(const size_t *)(base + f->quantifier_offset);
-	const char *arr = *(char *const *)(base + f->offset);
-	size_t sz = type_size(f->type);
-	json_t *a = json_array();
-
-	if (pretty && rule && rule->ipadd && f->type == PROTOBUF_C_TYPE_UINT32 && (n == 1 || n == 4)) {
-		json_array_append_new(a, n == 1 ? ipv4_text(*(const uint32_t *)arr)
-						: ipv6_text((const uint32_t *)arr));
-		return a;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = value_to_json(f, rule, arr + i * sz, pretty, hex, err);
-		if (!v) {
-			json_decref(a);
-			return NULL;
-		}
-		json_array_append_new(a, v);
-	}
-	return a;
-}
-
-static json_t *msg_to_json(const ProtobufCMessage *m, bool pretty, bool hex, struct cr_error **err)
-{
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	bool rules = pretty && has_rules(d);
-	json_t *o = json_object();
-
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const struct img_field_rule *rule = rules ? find_rule(d, f->id) : NULL;
-		json_t *v;
-
-		if (!field_present(m, f))
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED)
-			v = repeated_to_json(m, f, rule, pretty, hex, err);
-		else
-			v = value_to_json(f, rule, (const char *)m + f->offset, pretty, hex, err);
-		if (!v) {
-			json_decref(o);
-			return NULL;
-		}
-		json_object_set_new_nocheck(o, f->name, v);
-	}
-	return o;
-}
-
-int img_json_from_msg(const ProtobufCMessage *m, bool pretty, json_t **ret, struct cr_error **err)
-{
-	json_t *o = msg_to_json(m, pretty, false, err);
-
-	if (!o)
-		return err && *err ? (*err)->code : -EINVAL;
-	*ret = o;
-	return 0;
 }
 
 /* ---- JSON -> protobuf -------------------------------------------------- */
@@ -429,7 +122,7 @@ static int set_int(const ProtobufCFieldDescriptor *f, void *p, bool neg, uint64_
 		   const char *path, struct cr_error **err)
 {
 	bool sig = is_signed_type(f->type);
-	size_t sz = type_size(f->type);
+	size_t sz = img_pb_type_size(f->type);
 
 	if (neg && !sig && mag != 0)
 		return img_json_err(err, -ERANGE, "%s: negative value for an unsigned field", path);
@@ -571,7 +264,7 @@ static int repeated_from_json(const json_t *v, const ProtobufCFieldDescriptor *f
 	char *base = (char *)m;
 	size_t *np = (size_t *)(base + f->quantifier_offset);
 	void **arrp = (void **)(base + f->offset);
-	size_t sz = type_size(f->type), n;
+	size_t sz = img_pb_type_size(f->type), n;
 
 	if (!json_is_array(v))
 		return img_json_err(err, -EINVAL, "%s: expected a list", path);
