@@ -5,14 +5,11 @@
  * a manifest last.  tar.zst goes through our own zstd stream (worker
  * threads, frame checksums); gz and xz through libarchive's filters.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,7 +22,9 @@
 #include "convert.h"
 #include "cvt-util.h"
 #include "io.h"
+#include "larchive.h"
 #include "manifest.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 #define PACK_BUF (1u << 20)
@@ -37,6 +36,7 @@ struct pack_item {
 
 struct pack_ctx {
 	const struct cvt_pack_opts *o;
+	const struct larchive *la;
 	const char *dir, *label;
 	int rootfd, outfd;
 	struct stat out_st;
@@ -127,12 +127,12 @@ static ssize_t zst_write(struct archive *a, void *opaque, const void *buf, size_
 		size_t z = ZSTD_compressStream2(c->zc, &out, &in, ZSTD_e_continue);
 
 		if (ZSTD_isError(z)) {
-			archive_set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(z));
+			c->la->set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(z));
 			return -1;
 		}
 		if (io_write_full(c->outfd, c->zbuf, out.pos) < 0) {
 			c->werr = errno;
-			archive_set_error(a, errno, "write: %s", strerror(errno));
+			c->la->set_error(a, errno, "write: %s", strerror(errno));
 			return -1;
 		}
 	}
@@ -150,12 +150,12 @@ static int zst_close(struct archive *a, void *opaque)
 
 		left = ZSTD_compressStream2(c->zc, &out, &in, ZSTD_e_end);
 		if (ZSTD_isError(left)) {
-			archive_set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(left));
+			c->la->set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(left));
 			return ARCHIVE_FATAL;
 		}
 		if (io_write_full(c->outfd, c->zbuf, out.pos) < 0) {
 			c->werr = errno;
-			archive_set_error(a, errno, "write: %s", strerror(errno));
+			c->la->set_error(a, errno, "write: %s", strerror(errno));
 			return ARCHIVE_FATAL;
 		}
 	} while (left);
@@ -170,15 +170,15 @@ static int open_archive(struct pack_ctx *c, struct cr_error **err)
 	char lvl[16];
 	int r;
 
-	c->a = archive_write_new();
-	archive_write_set_format_pax_restricted(c->a);
-	archive_write_set_bytes_per_block(c->a, 64 * 1024);
-	archive_write_set_bytes_in_last_block(c->a, 1);
+	c->a = c->la->write_new();
+	c->la->write_set_format_pax_restricted(c->a);
+	c->la->write_set_bytes_per_block(c->a, 64 * 1024);
+	c->la->write_set_bytes_in_last_block(c->a, 1);
 	snprintf(lvl, sizeof(lvl), "%d", o->level);
 	switch (o->format) {
 	case CVT_AR_TAR_ZST:
 #if !CVT_HAVE_ZSTD
-		archive_write_add_filter_zstd(c->a);
+		c->la->write_add_filter_zstd(c->a);
 		break;
 #else
 		c->zc = ZSTD_createCCtx();
@@ -188,73 +188,73 @@ static int open_archive(struct pack_ctx *c, struct cr_error **err)
 		ZSTD_CCtx_setParameter(c->zc, ZSTD_c_checksumFlag, 1);
 		ZSTD_CCtx_setParameter(c->zc, ZSTD_c_nbWorkers,
 				       o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
-		r = archive_write_open2(c->a, c, NULL, zst_write, zst_close, NULL);
+		r = c->la->write_open2(c->a, c, NULL, zst_write, zst_close, NULL);
 		goto opened;
 #endif
 	case CVT_AR_TAR_GZ:
-		archive_write_add_filter_gzip(c->a);
+		c->la->write_add_filter_gzip(c->a);
 		if (o->level)
-			archive_write_set_filter_option(c->a, "gzip", "compression-level", lvl);
+			c->la->write_set_filter_option(c->a, "gzip", "compression-level", lvl);
 		break;
 	case CVT_AR_TAR_XZ:
-		archive_write_add_filter_xz(c->a);
+		c->la->write_add_filter_xz(c->a);
 		if (o->level)
-			archive_write_set_filter_option(c->a, "xz", "compression-level", lvl);
+			c->la->write_set_filter_option(c->a, "xz", "compression-level", lvl);
 		if (o->threads != 1)
-			archive_write_set_filter_option(c->a, "xz", "threads", "0");
+			c->la->write_set_filter_option(c->a, "xz", "threads", "0");
 		break;
 	case CVT_AR_TAR:
 		break;
 	default:
 		return cr_err(err, -EINVAL, "'%s': unknown archive format", c->label);
 	}
-	r = archive_write_open_fd(c->a, c->outfd);
+	r = c->la->write_open_fd(c->a, c->outfd);
 opened:
 	if (r != ARCHIVE_OK)
-		return cr_err(err, -EIO, "'%s': %s", c->label, archive_error_string(c->a));
+		return cr_err(err, -EIO, "'%s': %s", c->label, c->la->error_string(c->a));
 	return 0;
 }
 
 static int put_header(struct pack_ctx *c, struct archive_entry *e, const char *path,
 		      struct cr_error **err)
 {
-	if (archive_write_header(c->a, e) != ARCHIVE_OK)
+	if (c->la->write_header(c->a, e) != ARCHIVE_OK)
 		return cr_err(err, c->werr ? -c->werr : -EIO, "'%s': member '%s': %s", c->label,
-			      path, archive_error_string(c->a));
+			      path, c->la->error_string(c->a));
 	return 0;
 }
 
-static int put_data(struct pack_ctx *c, const void *buf, size_t len, EVP_MD_CTX *md,
+static int put_data(struct pack_ctx *c, const void *buf, size_t len, struct sha256 *md,
 		    const char *path, struct cr_error **err)
 {
 	if (md)
-		EVP_DigestUpdate(md, buf, len);
-	if (archive_write_data(c->a, buf, len) != (la_ssize_t)len)
+		sha256_update(md, buf, len);
+	if (c->la->write_data(c->a, buf, len) != (la_ssize_t)len)
 		return cr_err(err, c->werr ? -c->werr : -EIO, "'%s': member '%s': %s", c->label,
-			      path, archive_error_string(c->a));
+			      path, c->la->error_string(c->a));
 	return 0;
 }
 
 static int put_small(struct pack_ctx *c, const char *name, const char *data, size_t len,
 		     struct cr_error **err)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = c->la->entry_new();
 	int r;
 
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, len);
-	archive_entry_set_mtime(e, time(NULL), 0);
+	c->la->entry_set_pathname(e, name);
+	c->la->entry_set_filetype(e, AE_IFREG);
+	c->la->entry_set_perm(e, 0644);
+	c->la->entry_set_size(e, len);
+	c->la->entry_set_mtime(e, time(NULL), 0);
 	r = put_header(c, e, name, err);
-	archive_entry_free(e);
+	c->la->entry_free(e);
 	if (r < 0)
 		return r;
 	return put_data(c, data, len, NULL, name, err);
 }
 
 /* Data regions of a file from SEEK_DATA/SEEK_HOLE; holes are not stored. */
-static int add_sparse_map(int fd, struct archive_entry *e, off_t size)
+static int add_sparse_map(const struct larchive *la, int fd, struct archive_entry *e, off_t size)
 {
 	off_t pos = 0, data, hole;
 	unsigned n = 0;
@@ -268,12 +268,12 @@ static int add_sparse_map(int fd, struct archive_entry *e, off_t size)
 			hole = size;
 		if (data == 0 && hole >= size && !n)
 			return 0; /* not sparse */
-		archive_entry_sparse_add_entry(e, data, hole - data);
+		la->entry_sparse_add_entry(e, data, hole - data);
 		n++;
 		pos = hole;
 	}
 	if (!n)
-		archive_entry_sparse_add_entry(e, size, 0);
+		la->entry_sparse_add_entry(e, size, 0);
 	return n;
 }
 
@@ -281,7 +281,8 @@ static int add_sparse_map(int fd, struct archive_entry *e, off_t size)
  * Plain tar has no compression to absorb zero pages, so there every run of
  * zero pages becomes a hole of the sparse map (one more read of the file).
  */
-static int add_zero_map(int fd, struct archive_entry *e, off_t size, uint8_t *buf)
+static int add_zero_map(const struct larchive *la, int fd, struct archive_entry *e, off_t size,
+			uint8_t *buf)
 {
 	off_t pos = 0, run = -1; /* start of the current non-zero run */
 	unsigned n = 0;
@@ -298,7 +299,7 @@ static int add_zero_map(int fd, struct archive_entry *e, off_t size, uint8_t *bu
 			if (!zero && run < 0)
 				run = pos + i;
 			if (zero && run >= 0) {
-				archive_entry_sparse_add_entry(e, run, pos + i - run);
+				la->entry_sparse_add_entry(e, run, pos + i - run);
 				n++;
 				run = -1;
 			}
@@ -308,9 +309,9 @@ static int add_zero_map(int fd, struct archive_entry *e, off_t size, uint8_t *bu
 	if (run == 0 && !n)
 		return 0; /* no zero page: not sparse */
 	if (run >= 0)
-		archive_entry_sparse_add_entry(e, run, size - run), n++;
+		la->entry_sparse_add_entry(e, run, size - run), n++;
 	if (!n)
-		archive_entry_sparse_add_entry(e, size, 0);
+		la->entry_sparse_add_entry(e, size, 0);
 	return n;
 }
 
@@ -318,23 +319,22 @@ static int pack_file(struct pack_ctx *c, struct archive_entry *e, const struct p
 		     struct cr_error **err)
 {
 	_cleanup_close_ int fd = openat(c->rootfd, it->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	EVP_MD_CTX *md = NULL;
-	uint8_t dig[32];
+	struct sha256 md;
+	uint8_t dig[SHA256_DIGEST_SIZE];
 	char sha[65];
 	off_t pos = 0, size = it->st.st_size;
 	int r;
 
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "'%s/%s': cannot open", c->dir, it->path);
-	if (c->o->format != CVT_AR_TAR || add_zero_map(fd, e, size, c->buf) < 0) {
-		archive_entry_sparse_clear(e);
-		add_sparse_map(fd, e, size);
+	if (c->o->format != CVT_AR_TAR || add_zero_map(c->la, fd, e, size, c->buf) < 0) {
+		c->la->entry_sparse_clear(e);
+		add_sparse_map(c->la, fd, e, size);
 	}
 	r = put_header(c, e, it->path, err);
 	if (r < 0)
 		return r;
-	md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	sha256_init(&md);
 	while (pos < size && r >= 0) {
 		off_t data = lseek(fd, pos, SEEK_DATA);
 		size_t want;
@@ -344,7 +344,7 @@ static int pack_file(struct pack_ctx *c, struct archive_entry *e, const struct p
 			data = size; /* trailing hole */
 		while (pos < data && r >= 0) { /* a hole: zeros the pax writer skips */
 			want = data - pos < (off_t)sizeof(cvt_zeros) ? (size_t)(data - pos) : sizeof(cvt_zeros);
-			r = put_data(c, cvt_zeros, want, md, it->path, err);
+			r = put_data(c, cvt_zeros, want, &md, it->path, err);
 			pos += want;
 		}
 		if (pos >= size || r < 0)
@@ -357,14 +357,13 @@ static int pack_file(struct pack_ctx *c, struct archive_entry *e, const struct p
 				       it->path, (intmax_t)pos);
 			break;
 		}
-		r = put_data(c, c->buf, n, md, it->path, err);
+		r = put_data(c, c->buf, n, &md, it->path, err);
 		pos += n;
 		c->done += n;
 		if (c->o->progress)
 			c->o->progress(c->done, c->total, c->o->opaque);
 	}
-	EVP_DigestFinal_ex(md, dig, NULL);
-	EVP_MD_CTX_free(md);
+	sha256_final(&md, dig);
 	if (r < 0)
 		return r;
 	cvt_hex(dig, sizeof(dig), sha);
@@ -374,14 +373,14 @@ static int pack_file(struct pack_ctx *c, struct archive_entry *e, const struct p
 
 static int pack_item(struct pack_ctx *c, const struct pack_item *it, struct cr_error **err)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = c->la->entry_new();
 	char target[PATH_MAX];
 	ssize_t n;
 	int r = 0;
 
-	archive_entry_copy_stat(e, &it->st);
-	archive_entry_set_pathname(e, it->path);
-	archive_entry_set_perm(e, it->st.st_mode & 0777);
+	c->la->entry_copy_stat(e, &it->st);
+	c->la->entry_set_pathname(e, it->path);
+	c->la->entry_set_perm(e, it->st.st_mode & 0777);
 	if (S_ISREG(it->st.st_mode)) {
 		if (it->st.st_mode & (S_ISUID | S_ISGID))
 			r = cr_err(err, -EPERM, "'%s/%s': setuid/setgid files are not packed",
@@ -404,12 +403,12 @@ static int pack_item(struct pack_ctx *c, const struct pack_item *it, struct cr_e
 				   c->dir, it->path, target);
 			goto out;
 		}
-		archive_entry_set_symlink(e, target);
+		c->la->entry_set_symlink(e, target);
 		r = put_header(c, e, it->path, err);
 		mf_add(&c->mf, 'l', it->path, 0, NULL, target);
 	}
 out:
-	archive_entry_free(e);
+	c->la->entry_free(e);
 	return r;
 }
 
@@ -437,7 +436,7 @@ static int is_checkpoint_dir(int rootfd)
 static void pack_release(struct pack_ctx *c)
 {
 	if (c->a)
-		archive_write_free(c->a);
+		c->la->write_free(c->a);
 #if CVT_HAVE_ZSTD
 	ZSTD_freeCCtx(c->zc);
 #endif
@@ -482,9 +481,9 @@ static int pack_run(struct pack_ctx *c, struct cr_error **err)
 	r = put_small(c, CVT_AR_MANIFEST, mf, mf_len, err);
 	if (r < 0)
 		return r;
-	if (archive_write_close(c->a) != ARCHIVE_OK)
+	if (c->la->write_close(c->a) != ARCHIVE_OK)
 		return cr_err(err, c->werr ? -c->werr : -EIO, "'%s': %s", c->label,
-			      archive_error_string(c->a));
+			      c->la->error_string(c->a));
 	return 0;
 }
 
@@ -492,7 +491,11 @@ int cvt_pack_fd(const char *dir, int fd, const char *label, const struct cvt_pac
 		struct cr_error **err)
 {
 	struct pack_ctx c = { .o = o, .dir = dir, .label = label, .rootfd = -1, .outfd = fd };
-	int r = pack_run(&c, err);
+	int r = larchive_get(&c.la, err);
+
+	if (r < 0)
+		return r;
+	r = pack_run(&c, err);
 
 	pack_release(&c);
 	return r;
@@ -501,10 +504,14 @@ int cvt_pack_fd(const char *dir, int fd, const char *label, const struct cvt_pac
 int cvt_pack_file(const char *dir, const char *path, const struct cvt_pack_opts *o,
 		  struct cr_error **err)
 {
+	const struct larchive *la;
 	struct io_tmp t;
 	struct stat st;
 	int r;
 
+	r = larchive_get(&la, err); /* before anything is created or truncated */
+	if (r < 0)
+		return r;
 	/* Only regular files are replaced by rename; a device, fifo or link
 	 * (/dev/null, a named pipe) is written to as it is. */
 	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {

@@ -6,14 +6,11 @@
  * O_NOFOLLOW one component at a time, files with O_EXCL, so nothing the
  * archive (or anyone) put in the target is ever followed.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,7 +19,9 @@
 #include "cleanup.h"
 #include "convert.h"
 #include "cvt-util.h"
+#include "larchive.h"
 #include "manifest.h"
+#include "sha256.h"
 #include "xalloc.h"
 
 #define MANIFEST_MAX (64u << 20)
@@ -36,6 +35,7 @@ struct dir_mode {
 
 struct unpack_ctx {
 	const struct cvt_unpack_opts *o;
+	const struct larchive *la;
 	const char *label;
 	struct archive *a;
 	int rootfd;
@@ -49,8 +49,8 @@ struct unpack_ctx {
 
 static int ar_fail(struct unpack_ctx *c, const char *member, struct cr_error **err)
 {
-	const char *msg = archive_error_string(c->a);
-	int64_t at = archive_filter_bytes(c->a, -1);
+	const char *msg = c->la->error_string(c->a);
+	int64_t at = c->la->filter_bytes(c->a, -1);
 
 	if (member)
 		return cr_err(err, -EBADMSG, "'%s': member '%s' (input byte %" PRId64 "): %s",
@@ -63,14 +63,14 @@ static int ar_fail(struct unpack_ctx *c, const char *member, struct cr_error **e
 static int read_small(struct unpack_ctx *c, struct archive_entry *e, const char *path,
 		      char **ret, size_t *ret_len, struct cr_error **err)
 {
-	int64_t size = archive_entry_size(e);
+	int64_t size = c->la->entry_size(e);
 	_cleanup_free_ char *buf = NULL;
 	la_ssize_t n;
 
 	if (size < 0 || size > MANIFEST_MAX)
 		return cr_err(err, -EFBIG, "'%s': member '%s': too big", c->label, path);
 	buf = xmalloc(size + 1);
-	n = archive_read_data(c->a, buf, size);
+	n = c->la->read_data(c->a, buf, size);
 	if (n != size)
 		return n < 0 ? ar_fail(c, path, err)
 			     : cr_err(err, -EBADMSG, "'%s': member '%s': truncated", c->label, path);
@@ -80,15 +80,14 @@ static int read_small(struct unpack_ctx *c, struct archive_entry *e, const char 
 	return 0;
 }
 
-static int hash_zeros(EVP_MD_CTX *md, uint64_t n)
+static void hash_zeros(struct sha256 *md, uint64_t n)
 {
 	while (n) {
 		size_t k = n < sizeof(cvt_zeros) ? n : sizeof(cvt_zeros);
 
-		EVP_DigestUpdate(md, cvt_zeros, k);
+		sha256_update(md, cvt_zeros, k);
 		n -= k;
 	}
-	return 0;
 }
 
 /*
@@ -127,7 +126,7 @@ static int write_nonzero(int fd, const uint8_t *buf, size_t len, int64_t off)
 }
 
 static int write_data(struct unpack_ctx *c, int fd, const char *path, int64_t size,
-		      EVP_MD_CTX *md, struct cr_error **err)
+		      struct sha256 *md, struct cr_error **err)
 {
 	int64_t pos = 0;
 
@@ -135,7 +134,7 @@ static int write_data(struct unpack_ctx *c, int fd, const char *path, int64_t si
 		const void *buf;
 		size_t len;
 		la_int64_t off;
-		int r = archive_read_data_block(c->a, &buf, &len, &off);
+		int r = c->la->read_data_block(c->a, &buf, &len, &off);
 
 		if (r == ARCHIVE_EOF)
 			break;
@@ -145,13 +144,13 @@ static int write_data(struct unpack_ctx *c, int fd, const char *path, int64_t si
 			return cr_err(err, -EBADMSG, "'%s': member '%s': data block at %" PRId64 " out of order or beyond its size",
 				      c->label, path, (int64_t)off);
 		hash_zeros(md, off - pos); /* a hole */
-		EVP_DigestUpdate(md, buf, len);
+		sha256_update(md, buf, len);
 		r = write_nonzero(fd, buf, len, off);
 		if (r < 0)
 			return cr_err_sys(err, r, "'%s': cannot write", path);
 		pos = off + len;
 		if (c->o->progress)
-			c->o->progress(archive_filter_bytes(c->a, -1), c->o->in_size, c->o->opaque);
+			c->o->progress(c->la->filter_bytes(c->a, -1), c->o->in_size, c->o->opaque);
 	}
 	hash_zeros(md, size - pos);
 	if (ftruncate(fd, size))
@@ -162,13 +161,13 @@ static int write_data(struct unpack_ctx *c, int fd, const char *path, int64_t si
 static int extract_file(struct unpack_ctx *c, struct archive_entry *e, const char *path,
 			int pfd, const char *base, struct cr_error **err)
 {
-	int64_t size = archive_entry_size(e);
-	mode_t mode = archive_entry_perm(e);
+	int64_t size = c->la->entry_size(e);
+	mode_t mode = c->la->entry_perm(e);
 	_cleanup_close_ int fd = -1;
-	EVP_MD_CTX *md;
-	uint8_t dig[32];
+	struct sha256 md;
+	uint8_t dig[SHA256_DIGEST_SIZE];
 	char sha[65];
-	struct timespec ts[2] = { { 0, UTIME_OMIT }, { archive_entry_mtime(e), 0 } };
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { c->la->entry_mtime(e), 0 } };
 	int r;
 
 	if (size < 0 || (uint64_t)size > c->max_member)
@@ -182,11 +181,9 @@ static int extract_file(struct unpack_ctx *c, struct archive_entry *e, const cha
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "'%s': member '%s': cannot create (duplicate?)",
 				  c->label, path);
-	md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	r = write_data(c, fd, path, size, md, err);
-	EVP_DigestFinal_ex(md, dig, NULL);
-	EVP_MD_CTX_free(md);
+	sha256_init(&md);
+	r = write_data(c, fd, path, size, &md, err);
+	sha256_final(&md, dig);
 	if (r < 0)
 		return r;
 	if (fchmod(fd, mode & 0777) || futimens(fd, ts))
@@ -214,8 +211,8 @@ static int extract_dir(struct unpack_ctx *c, struct archive_entry *e, const char
 	c->dirs = xgrow(c->dirs, &c->cap_dirs, c->n_dirs + 1, sizeof(*c->dirs));
 	d = &c->dirs[c->n_dirs++];
 	d->path = xstrdup(path);
-	d->mode = (archive_entry_perm(e) & 0777) | 0700; /* podman stores checkpoint/ as 0600 */
-	d->mtime = (struct timespec){ archive_entry_mtime(e), 0 };
+	d->mode = (c->la->entry_perm(e) & 0777) | 0700; /* podman stores checkpoint/ as 0600 */
+	d->mtime = (struct timespec){ c->la->entry_mtime(e), 0 };
 	mf_add(&c->got, 'd', path, 0, NULL, NULL);
 	return 0;
 }
@@ -223,8 +220,8 @@ static int extract_dir(struct unpack_ctx *c, struct archive_entry *e, const char
 static int extract_link(struct unpack_ctx *c, struct archive_entry *e, const char *path,
 			int pfd, const char *base, struct cr_error **err)
 {
-	const char *hl = archive_entry_hardlink(e);
-	const char *sl = archive_entry_symlink(e);
+	const char *hl = c->la->entry_hardlink(e);
+	const char *sl = c->la->entry_symlink(e);
 
 	if (hl) {
 		_cleanup_free_ char *target = cvt_path_normalize(hl);
@@ -266,7 +263,7 @@ static int special_member(struct unpack_ctx *c, struct archive_entry *e, const c
 	size_t len = 0;
 	int r;
 
-	if (archive_entry_filetype(e) != AE_IFREG)
+	if (c->la->entry_filetype(e) != AE_IFREG)
 		return cr_err(err, -EBADMSG, "'%s': member '%s' is not a file", c->label, path);
 	r = read_small(c, e, path, &buf, &len, err);
 	if (r < 0)
@@ -287,10 +284,10 @@ static int special_member(struct unpack_ctx *c, struct archive_entry *e, const c
 
 static int unpack_member(struct unpack_ctx *c, struct archive_entry *e, struct cr_error **err)
 {
-	const char *raw = archive_entry_pathname(e);
+	const char *raw = c->la->entry_pathname(e);
 	_cleanup_free_ char *path = raw ? cvt_path_normalize(raw) : NULL;
 	_cleanup_close_ int pfd = -1;
-	mode_t type = archive_entry_filetype(e);
+	mode_t type = c->la->entry_filetype(e);
 	const char *base;
 	int r;
 
@@ -304,18 +301,18 @@ static int unpack_member(struct unpack_ctx *c, struct archive_entry *e, struct c
 		return 0; /* "./" */
 	if (!strcmp(path, CVT_AR_MARKER) || !strcmp(path, CVT_AR_MANIFEST))
 		return special_member(c, e, path, err);
-	if (archive_entry_perm(e) & (S_ISUID | S_ISGID))
+	if (c->la->entry_perm(e) & (S_ISUID | S_ISGID))
 		return cr_err(err, -EPERM, "'%s': member '%s': setuid/setgid refused", c->label,
 			      path);
 	if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK &&
-	    !archive_entry_hardlink(e))
+	    !c->la->entry_hardlink(e))
 		return cr_err(err, -EPERM, "'%s': member '%s': device, fifo or socket refused",
 			      c->label, path);
 	r = cvt_open_parent(c->rootfd, path, true, &pfd, &base, err);
 	if (r < 0)
 		return cr_err_wrap(err, "'%s': member '%s'", c->label, path);
 	c->stats.members++;
-	if (archive_entry_hardlink(e) || type == AE_IFLNK)
+	if (c->la->entry_hardlink(e) || type == AE_IFLNK)
 		return extract_link(c, e, path, pfd, base, err);
 	if (type == AE_IFDIR)
 		return extract_dir(c, e, path, pfd, base, err);
@@ -327,12 +324,12 @@ static int unpack_run(struct unpack_ctx *c, int fd, struct cr_error **err)
 	struct archive_entry *e;
 	int r;
 
-	c->a = archive_read_new();
-	archive_read_support_filter_all(c->a);
-	archive_read_support_format_tar(c->a);
-	if (archive_read_open_fd(c->a, fd, 256 * 1024) != ARCHIVE_OK)
+	c->a = c->la->read_new();
+	c->la->read_support_filter_all(c->a);
+	c->la->read_support_format_tar(c->a);
+	if (c->la->read_open_fd(c->a, fd, 256 * 1024) != ARCHIVE_OK)
 		return ar_fail(c, NULL, err);
-	while ((r = archive_read_next_header(c->a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+	while ((r = c->la->read_next_header(c->a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		r = unpack_member(c, e, err);
 		if (r < 0)
 			return r;
@@ -385,6 +382,9 @@ int cvt_unpack_fd(int fd, const char *label, const char *dir, const struct cvt_u
 	_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir), *tmp = NULL;
 	int r;
 
+	r = larchive_get(&c.la, err);
+	if (r < 0)
+		return r;
 	c.max_member = o->max_member ? o->max_member : CVT_AR_MAX_MEMBER;
 	c.max_total = o->max_total ? o->max_total : CVT_AR_MAX_TOTAL;
 	r = check_target(dir, err);
@@ -402,7 +402,7 @@ int cvt_unpack_fd(int fd, const char *label, const char *dir, const struct cvt_u
 	else if (ret_stats)
 		*ret_stats = c.stats;
 	if (c.a)
-		archive_read_free(c.a);
+		c.la->read_free(c.a);
 	if (c.rootfd >= 0)
 		close(c.rootfd);
 	mf_release(&c.got);

@@ -377,8 +377,11 @@ static ThreadCoreEntry *thc_build(struct crisp_ctx *c, struct task *t, struct pr
 	th->signals_p = sigqueue_dump(t->pid, false);
 	th->has_seccomp_mode = true;
 	th->seccomp_mode = st->seccomp;
-	if (st->seccomp)
-		pr_warn(c, "task %d: seccomp filters are not dumped", t->pid);
+	if (st->seccomp == SECCOMP_MODE__filter) {
+		if (seccomp_dump_chain(c, t->pid, &th->seccomp_filter, err) < 0)
+			goto fail;
+		th->has_seccomp_filter = true;
+	}
 	{
 		uint64_t ss[3];
 
@@ -599,6 +602,12 @@ static int creds_restore(struct crisp_ctx *c, struct task *t, const CredsEntry *
 		    cr->n_groups * 4, "groups", err);
 	if (r < 0)
 		return r;
+	if (cr->has_no_new_privs && cr->no_new_privs) {
+		r = inj_set(t, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, NULL, 0, "no_new_privs",
+			    err);
+		if (r < 0)
+			return r;
+	}
 	if (cr->uid == 0 && cr->euid == 0 && cr->gid == 0 && cr->egid == 0 && cr->suid == 0 &&
 	    cr->sgid == 0)
 		return 0;

@@ -18,6 +18,8 @@
 #include "opts.h"
 
 #define PAGE_SIZE_ 4096ul
+/* the restore trampoline: `syscall` at +0, scratch from +512 to the end */
+#define TRAMP_SIZE (8 * PAGE_SIZE_)
 
 /* CRIU's task_state values (core.tc.task_state). */
 enum { TASK_ALIVE = 1, TASK_DEAD = 2, TASK_STOPPED = 3 };
@@ -160,6 +162,20 @@ struct crisp_ctx {
 	struct rpipe { uint32_t pipe_id; int fds[2]; } *rpipes;
 	size_t n_rpipes, cap_rpipes;
 
+	/* ghost files (ghost.c): dump side */
+	struct img_writer *w_remap; /* remap-fpath.img */
+	struct { unsigned long dev, ino; uint32_t id; } *ghosts;
+	size_t n_ghosts, cap_ghosts;
+	uint32_t next_ghost_id;
+	/* restore side */
+	struct { uint32_t orig_id, remap_id; int fd; } *remaps;
+	size_t n_remaps;
+
+	/* seccomp filters (seccomp.c) as CRIU lays them out: ids are indexes, a
+	 * thread names its oldest filter and `prev` leads to the next newer one */
+	struct sc_filter { uint8_t *prog; size_t len; uint32_t prev, flags; bool has_prev; } *scf;
+	size_t n_scf, cap_scf;
+
 	/* the "ext" fd kinds (fdkinds.h): struct fdk_dump / fdk_restore, or NULL */
 	void *ext_dump;
 	void *ext_rst;
@@ -286,6 +302,27 @@ void ext_entry_free(FileEntry *fe);
 int pstree_collect(struct crisp_ctx *c, pid_t root, struct cr_error **err);
 int pstree_write(struct crisp_ctx *c, struct cr_error **err);
 int pstree_read(struct crisp_ctx *c, struct cr_error **err);
+
+/* ---- ghost.c: open files and mappings whose file was deleted ---- */
+/* Save the contents of a deleted file (rfd readable) for file id; CRIU's ghost-file + remap. */
+int ghost_dump(struct crisp_ctx *c, int rfd, const struct stat *st, uint32_t file_id,
+	       struct cr_error **err);
+int ghost_dump_commit(struct crisp_ctx *c, struct cr_error **err);
+int ghost_restore_prepare(struct crisp_ctx *c, struct cr_error **err);
+/* 1 with *ret_fd (crisp's, borrowed) when file id is a ghost, 0 when not. */
+int ghost_fd(struct crisp_ctx *c, uint32_t file_id, const char *path, int *ret_fd,
+	     struct cr_error **err);
+void ghost_release(struct crisp_ctx *c);
+
+/* ---- seccomp.c ---- */
+/* The filter chain of a thread (mode 2): *ret_top is the id of its oldest filter. */
+int seccomp_dump_chain(struct crisp_ctx *c, pid_t tid, uint32_t *ret_top, struct cr_error **err);
+int seccomp_dump_commit(struct crisp_ctx *c, struct cr_error **err);
+int seccomp_restore_prepare(struct crisp_ctx *c, struct cr_error **err);
+/* Last injections of a thread: its seccomp mode/filters, args staged at scratch. */
+int seccomp_restore(struct crisp_ctx *c, struct task *t, const ThreadCoreEntry *th,
+		    unsigned long scratch, size_t room, struct cr_error **err);
+void seccomp_release(struct crisp_ctx *c);
 
 /* ---- threads.c ---- */
 /* Seize every other thread of a seized leader (until no new one shows up). */

@@ -63,6 +63,8 @@ void ctx_release(struct crisp_ctx *c);
 void ctx_release(struct crisp_ctx *c)
 {
 	ext_release(c);
+	ghost_release(c);
+	seccomp_release(c);
 	if (c->w_files)
 		img_writer_abort(c->w_files);
 	if (c->w_pipes_data)
@@ -209,7 +211,10 @@ static int dump_task(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	if (ret < 0 && ret > -4096)
 		return cr_err_sys(err, (int)ret, "task %d: injected mmap", t->pid);
 	t->scratch = ret;
-	r = core_dump(c, t, err);
+	/* ids first: namespace ids are numbered in the order they are met */
+	r = core_write_ids(c, t, t->idx + 2, err);
+	if (r >= 0)
+		r = core_dump(c, t, err);
 	if (r >= 0)
 		r = threads_dump(c, t, err);
 	if (r >= 0)
@@ -218,8 +223,6 @@ static int dump_task(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 		r = files_dump_task(c, t, t->idx + 2, err);
 	if (r >= 0)
 		r = dump_fs(c, t, err);
-	if (r >= 0)
-		r = core_write_ids(c, t, t->idx + 2, err);
 	return r;
 }
 
@@ -314,6 +317,10 @@ static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 		r = img_writer_commit(TAKE_PTR(c->w_pipes_data), err);
 	if (r >= 0 && c->w_fifo_data)
 		r = img_writer_commit(TAKE_PTR(c->w_fifo_data), err);
+	if (r >= 0)
+		r = ghost_dump_commit(c, err);
+	if (r >= 0)
+		r = seccomp_dump_commit(c, err);
 	c->st.t_frozen = now_sec() - t1;
 	if (r >= 0)
 		r = write_stats(c, err);

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* eventfd: the counter, from "eventfd-count:" (hex) in fdinfo. */
+/*
+ * eventfd: the counter, from "eventfd-count:" (hex) in fdinfo.  CRIU's
+ * entry has no room for EFD_SEMAPHORE; crisp keeps it as access mode 3 in
+ * `flags` (an eventfd is always O_RDWR, so 3 never occurs otherwise, and
+ * F_SETFL, which is all CRIU does with these flags, ignores the access mode).
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -14,7 +20,7 @@ static int eventfd_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_
 {
 	_cleanup_free_ char *info = NULL;
 	EventfdFileEntry *e;
-	const char *cnt;
+	const char *cnt, *sem;
 	uint32_t flags;
 	int r;
 
@@ -30,6 +36,9 @@ static int eventfd_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_
 	e->flags = flags;
 	e->fown = fdk_fown_new(local_fd);
 	e->counter = strtoull(cnt, NULL, 16);
+	sem = fdk_fdinfo_field(info, "eventfd-semaphore");
+	if (sem && atoi(sem))
+		e->flags |= O_ACCMODE;
 	out->type = FD_TYPES__EVENTFD;
 	out->efd = e;
 	return 0;
@@ -46,7 +55,8 @@ static int eventfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 		return cr_err(err, -EINVAL, "file %u: EVENTFD without efd", fe->id);
 	/* eventfd() takes an unsigned int; a larger count is written afterwards */
 	fd = eventfd(e->counter <= 0xffffffffu ? (unsigned)e->counter : 0,
-		     EFD_CLOEXEC | (e->flags & EFD_NONBLOCK));
+		     EFD_CLOEXEC | (e->flags & EFD_NONBLOCK) |
+			     ((e->flags & O_ACCMODE) == O_ACCMODE ? EFD_SEMAPHORE : 0));
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "eventfd %u", e->id);
 	if (e->counter > 0xffffffffu) {

@@ -101,7 +101,13 @@ static int eventpoll_post(const FileEntry *fe, int fd, struct cr_error **err)
 		const EventpollTfdEntry *t = e->tfd[i];
 		struct epoll_event ev = { .events = t->events, .data.u64 = t->data };
 
-		if (epoll_ctl(fd, EPOLL_CTL_ADD, t->tfd, &ev) < 0 && errno != EEXIST)
+		/*
+		 * EEXIST: a task sharing this epoll added it already.  EBADF: this
+		 * task does not hold the target (another task sharing the epoll
+		 * does, and adds it in its own post).
+		 */
+		if (epoll_ctl(fd, EPOLL_CTL_ADD, t->tfd, &ev) < 0 && errno != EEXIST &&
+		    errno != EBADF)
 			return cr_err_sys(err, -errno, "epoll %u: add target fd %u", e->id, t->tfd);
 	}
 	return 0;

@@ -384,7 +384,7 @@ int fdk_dump_commit(struct fdk_dump *d, struct cr_error **err)
 			return cr_err(err, -EOPNOTSUPP,
 				      "unix socket %u (file %u) is connected to %u outside the dumped tree; use --ext-unix-sk",
 				      u->ino, u->id, u->peer);
-		r = unix_dump_external(d, u->peer, err);
+		r = unix_dump_external(d, -1, u->peer, err); /* looked up in crisp's netns */
 		if (r < 0)
 			return r;
 	}
@@ -407,17 +407,16 @@ void fdk_dump_finish(struct fdk_dump *d, bool keep_running)
 		img_writer_abort(TAKE_PTR(d->w_skq));
 	if (d->w_memfd)
 		img_writer_abort(TAKE_PTR(d->w_memfd));
+	/* the tasks go on: lift the lock, then let the sockets talk again */
+	if (keep_running)
+		netlock_conns(d->locked, d->n_locked, false, NULL);
 	for (size_t i = 0; i < d->n_repaired; i++) {
-		struct fdk_repaired *rp = &d->repaired[i];
-
-		/* the tasks go on: lift the lock, then let the socket talk again */
-		if (keep_running && rp->locked)
-			netlock_tcp_ino(rp->ino);
 		if (keep_running)
-			tcp_repair_set(rp->fd, 0);
-		close(rp->fd);
+			tcp_repair_set(d->repaired[i].fd, 0);
+		close(d->repaired[i].fd);
 	}
 	free(d->repaired);
+	free(d->locked);
 	free(d->memfds);
 	free(d->usks);
 	memset(d, 0, sizeof(*d));
@@ -503,34 +502,23 @@ int fdk_skq_load(struct fdk_restore *r, struct cr_error **err)
 
 int fdk_restore_finish(struct fdk_restore *r, struct cr_error **err)
 {
+	struct fdk_conn *cs = xcalloc(r->n_tcp ? r->n_tcp : 1, sizeof(*cs));
 	int ret = 0;
 
+	/* lift the dump's lock first: the window probe sent at repair off gets through */
+	for (size_t i = 0; i < r->n_tcp; i++)
+		cs[i] = r->tcp[i].conn;
+	netlock_conns(cs, r->n_tcp, false, NULL);
+	free(cs);
 	for (size_t i = 0; i < r->n_tcp; i++) {
 		struct fdk_tcp_pending *t = &r->tcp[i];
 
 		if (t->fd < 0)
 			continue;
-		/* lift the dump's lock first: the window probe sent at repair off gets through */
-		netlock_tcp_ino(t->ino);
 		if (tcp_repair_set(t->fd, 0) < 0 && !ret)
 			ret = cr_err_sys(err, -errno, "TCP_REPAIR off");
-		if (t->unsent_len && !ret) {
-			size_t off = 0;
-
-			while (off < t->unsent_len) {
-				ssize_t n = send(t->fd, t->unsent + off, t->unsent_len - off,
-						 MSG_NOSIGNAL);
-				if (n < 0) {
-					ret = cr_err_sys(err, -errno, "send unsent tcp data");
-					break;
-				}
-				off += n;
-			}
-		}
 		close(t->fd);
 		t->fd = -1;
-		free(t->unsent);
-		t->unsent = NULL;
 	}
 	r->n_tcp = 0;
 	return ret;
@@ -541,7 +529,6 @@ void fdk_restore_release(struct fdk_restore *r)
 	for (size_t i = 0; i < r->n_tcp; i++) {
 		if (r->tcp[i].fd >= 0)
 			close(r->tcp[i].fd);
-		free(r->tcp[i].unsent);
 	}
 	free(r->tcp);
 	for (size_t i = 0; i < r->n_socks; i++)

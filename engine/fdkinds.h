@@ -49,8 +49,15 @@ struct fdk_usk {
 
 struct fdk_repaired {
 	int fd;       /* crisp's copy, keeps the socket for fdk_dump_finish() */
-	uint32_t ino; /* its network lock (tcp-repair.c), if locked */
-	bool locked;
+	uint32_t ino;
+};
+
+/* One TCP connection as the network lock sees it (addresses in network order). */
+struct fdk_conn {
+	int family;
+	uint32_t ino;
+	uint32_t src[4], dst[4];
+	uint32_t sport, dport;
 };
 
 struct fdk_dump {
@@ -76,6 +83,8 @@ struct fdk_dump {
 	size_t n_usks, cap_usks;
 	struct fdk_repaired *repaired; /* TCP sockets left in repair mode */
 	size_t n_repaired, cap_repaired;
+	struct fdk_conn *locked; /* connections under the network lock */
+	size_t n_locked, cap_locked;
 	bool netlock_missing; /* nft is not installed: connections were not locked */
 };
 
@@ -101,9 +110,7 @@ struct fdk_rsk {
 
 struct fdk_tcp_pending {
 	int fd;
-	uint32_t ino; /* the network lock to lift */
-	uint8_t *unsent; /* bytes never sent before the dump */
-	size_t unsent_len;
+	struct fdk_conn conn; /* the network lock to lift */
 };
 
 struct fdk_restore {
@@ -126,7 +133,7 @@ struct fdk_restore {
 
 int fdk_restore_init(struct fdk_restore *r, int imgfd, const struct crisp_opts *o,
 		     FileEntry **fes, size_t n_fes, struct cr_error **err);
-/* Take TCP sockets out of repair mode and send what they had not sent. */
+/* Lift the network lock and take TCP sockets out of repair mode. */
 int fdk_restore_finish(struct fdk_restore *r, struct cr_error **err);
 void fdk_restore_release(struct fdk_restore *r);
 
@@ -176,17 +183,20 @@ const FileEntry *fdk_find_entry(const struct fdk_restore *r, int type, uint32_t 
 int fdk_skq_load(struct fdk_restore *r, struct cr_error **err);
 
 /* sk-unix.c: the UNIXSK entry of a peer outside the tree (--ext-unix-sk) */
-int unix_dump_external(struct fdk_dump *d, uint32_t ino, struct cr_error **err);
+/* via: a socket in the peer's net namespace, or -1 for crisp's */
+int unix_dump_external(struct fdk_dump *d, int via, uint32_t ino, struct cr_error **err);
 
 /* tcp-repair.c */
-int tcp_repair_dump(struct fdk_dump *d, int sk, InetSkEntry *ie, struct cr_error **err);
+int tcp_repair_dump(struct fdk_dump *d, pid_t pid, int sk, InetSkEntry *ie,
+		    struct cr_error **err);
 int tcp_repair_restore(struct fdk_restore *r, int sk, const InetSkEntry *ie,
 		       struct cr_error **err);
 int tcp_repair_set(int sk, int on);
 
 /*
- * tcp-repair.c, network lock: drop every packet of an established connection (lock) or stop
- * doing so (unlock).  -ENOENT when nft is not installed.
+ * tcp-repair.c, network lock: drop every packet of these connections
+ * (lock) or stop doing so (unlock), in one nft transaction.  -ENOENT when
+ * nft is not installed (then nothing is done and *err is untouched).
  */
-int netlock_tcp(const InetSkEntry *ie, bool lock, struct cr_error **err);
-int netlock_tcp_ino(uint32_t ino);
+int netlock_conns(const struct fdk_conn *c, size_t n, bool lock, struct cr_error **err);
+void fdk_conn_of(const InetSkEntry *ie, struct fdk_conn *ret);

@@ -72,8 +72,20 @@ static int reg_dump(struct crisp_ctx *c, const struct fd_dump_info *fi, FileEntr
 			return cr_err(err, -EOPNOTSUPP, "task %d fd %d: device '%s' was removed",
 				      fi->t->pid, fi->fd, fi->link);
 	} else if (del && fi->st.st_nlink == 0) {
-		return cr_err(err, -EOPNOTSUPP, "task %d fd %d: unlinked file '%s' (ghost files are not supported yet)",
-			      fi->t->pid, fi->fd, fi->link);
+		/* unlinked: keep its bytes as a ghost file */
+		char self[64];
+		_cleanup_close_ int rfd = -1;
+		int r;
+
+		path[del - fi->link] = 0;
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fi->lfd);
+		rfd = open(self, O_RDONLY | O_CLOEXEC);
+		if (rfd < 0)
+			return cr_err_sys(err, -errno, "task %d fd %d: reopening '%s'", fi->t->pid,
+					  fi->fd, fi->link);
+		r = ghost_dump(c, rfd, &fi->st, fe->id, err);
+		if (r < 0)
+			return cr_err_wrap(err, "task %d fd %d: '%s'", fi->t->pid, fi->fd, fi->link);
 	}
 	if (S_ISCHR(fi->st.st_mode) && (major(fi->st.st_rdev) == 136 || major(fi->st.st_rdev) == 4 ||
 					major(fi->st.st_rdev) == 5) &&
@@ -111,11 +123,26 @@ static int reg_open(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struc
 		return 0;
 	}
 	flags = r->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC);
+	{
+		int gfd, g = ghost_fd(c, fe->id, r->name, &gfd, err);
+		char self[64];
+
+		if (g < 0)
+			return g;
+		if (g > 0) {
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", gfd);
+			fd = open(self, flags | O_NOCTTY);
+			if (fd < 0)
+				return cr_err_sys(err, -errno, "file %u: ghost of '%s'", fe->id, r->name);
+			goto opened;
+		}
+	}
 	fd = open(r->name, flags | O_NOCTTY);
 	if (fd < 0 && errno == EISDIR)
 		fd = open(r->name, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "file %u: open '%s'", fe->id, r->name);
+opened:
 	if (r->has_size) {
 		struct stat st;
 

@@ -66,6 +66,7 @@ int files_dump_path(struct crisp_ctx *c, pid_t pid, const char *link, uint32_t f
 	FileEntry fe = FILE_ENTRY__INIT;
 	struct stat st;
 	struct dfile *d;
+	char *del;
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, link);
@@ -84,6 +85,18 @@ int files_dump_path(struct crisp_ctx *c, pid_t pid, const char *link, uint32_t f
 	if (target[0] != '/')
 		return cr_err(err, -EOPNOTSUPP, "task %d: %s -> '%s': not a path", pid, link, target);
 	d = dfile_add(c, ++c->next_file_id, -1, -1, &st, flags, FD_TYPES__REG);
+	del = strstr(target, " (deleted)");
+	if (del && st.st_nlink == 0) {
+		/* a deleted binary or mapped file: its bytes go into a ghost file */
+		_cleanup_close_ int rfd = open(path, O_RDONLY | O_CLOEXEC);
+
+		*del = 0;
+		if (rfd < 0)
+			return cr_err_sys(err, -errno, "open '%s'", path);
+		r = ghost_dump(c, rfd, &st, d->id, err);
+		if (r < 0)
+			return cr_err_wrap(err, "task %d: %s -> '%s'", pid, link, target);
+	}
 	fe.type = FD_TYPES__REG;
 	fe.id = d->id;
 	fe.reg = reg_entry_new(d->id, target, flags, 0, &st);
@@ -359,6 +372,9 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	if (r < 0)
 		return r;
 	r = ext_restore_init(c, err);
+	if (r < 0)
+		return r;
+	r = ghost_restore_prepare(c, err);
 	if (r < 0)
 		return r;
 

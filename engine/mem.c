@@ -411,12 +411,6 @@ int mem_dump(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 				mm.vmas[mm.n_vmas++] = vma_entry(v);
 				continue;
 			}
-			if (v->path && strstr(v->path, " (deleted)")) {
-				r = cr_err(err, -EOPNOTSUPP,
-					   "task %d: mapping %lx-%lx of deleted file '%s'", t->pid,
-					   v->start, v->end, v->path);
-				goto out;
-			}
 			snprintf(link, sizeof(link), "map_files/%lx-%lx", v->start, v->end);
 			r = files_dump_path(c, t->pid, link,
 					    (v->status & VMA_FILE_SHARED) && (v->prot & PROT_WRITE)
@@ -503,6 +497,21 @@ static int inj_open(struct task *t, const char *path, int flags, int *ret_fd,
 	return 0;
 }
 
+/* A REG entry opened by the task: by its path, or through crisp's fd of its ghost. */
+static int open_in_task(struct crisp_ctx *c, struct task *t, const FileEntry *fe, int flags,
+			int *ret_fd, struct cr_error **err)
+{
+	char self[64];
+	int gfd, g = ghost_fd(c, fe->id, fe->reg->name, &gfd, err);
+
+	if (g < 0)
+		return g;
+	if (!g)
+		return inj_open(t, fe->reg->name, flags, ret_fd, err);
+	snprintf(self, sizeof(self), "/proc/%d/fd/%d", c->self, gfd);
+	return inj_open(t, self, flags, ret_fd, err);
+}
+
 static bool overlaps(unsigned long a, unsigned long b, unsigned long c, unsigned long d)
 {
 	return a < d && c < b;
@@ -517,7 +526,7 @@ static bool is_special(const struct pvma *v)
 static int unmap_all(struct crisp_ctx *c, struct task *t, struct pvma_list *cur,
 		     struct cr_error **err)
 {
-	unsigned long ts = c->tramp, te = c->tramp + PAGE_SIZE_;
+	unsigned long ts = c->tramp, te = c->tramp + TRAMP_SIZE;
 	int r;
 
 	for (size_t i = 0; i < cur->n; i++) {
@@ -648,7 +657,7 @@ static int vma_fd(struct crisp_ctx *c, struct task *t, const VmaEntry *ve, struc
 	flags = ve->has_fdflags ? (int)ve->fdflags : O_RDONLY;
 	if ((ve->flags & MAP_SHARED) && (ve->prot & PROT_WRITE))
 		flags = O_RDWR;
-	r = inj_open(t, fe->reg->name, flags & O_ACCMODE, &fd, err);
+	r = open_in_task(c, t, fe, flags & O_ACCMODE, &fd, err);
 	if (r < 0)
 		return r;
 	fds[*n_fds].shmid = ve->shmid;
@@ -923,7 +932,7 @@ static int set_mm_map(struct crisp_ctx *c, struct task *t, struct cr_error **err
 	if (auxn > 400)
 		return cr_err(err, -E2BIG, "task %d: auxv too long", t->pid);
 	if (exe && exe->reg) {
-		r = inj_open(t, exe->reg->name, O_RDONLY, &exe_fd, err);
+		r = open_in_task(c, t, exe, O_RDONLY, &exe_fd, err);
 		if (r < 0)
 			return r;
 	}
@@ -972,7 +981,7 @@ int mem_restore(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	for (size_t i = 0; i < t->mm->n_vmas; i++) {
 		const VmaEntry *v = t->mm->vmas[i];
 
-		if (overlaps(v->start, v->end, c->tramp, c->tramp + PAGE_SIZE_))
+		if (overlaps(v->start, v->end, c->tramp, c->tramp + TRAMP_SIZE))
 			return cr_err(err, -EBUSY, "task %d: trampoline collides with vma %lx",
 				      t->pid, (unsigned long)v->start);
 		if (v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR)) {

@@ -195,8 +195,17 @@ static int wait_ready(struct crisp_ctx *c, struct cr_error **err)
 					      s->msg);
 			if (t->state == TASK_DEAD)
 				continue;
-			if (st != SLOT_READY)
+			if (st != SLOT_READY) {
+				struct proc_stat ps;
+
 				all = false;
+				/* a task that died in crisp code never reports: notice it */
+				if (t->parent &&
+				    atomic_load(&slot_of(c, t->parent)->state) == SLOT_READY &&
+				    (proc_read_stat(t->pid, &ps, NULL) < 0 || ps.state == 'Z'))
+					return cr_err(err, -ECHILD, "task %d died during restore",
+						      t->pid);
+			}
 		}
 		if (all)
 			return 0;
@@ -224,7 +233,7 @@ static bool tramp_free(struct crisp_ctx *c, unsigned long a)
 		if (!t->mm)
 			continue;
 		for (size_t k = 0; k < t->mm->n_vmas; k++)
-			if (t->mm->vmas[k]->start < a + PAGE_SIZE_ && a < t->mm->vmas[k]->end)
+			if (t->mm->vmas[k]->start < a + TRAMP_SIZE && a < t->mm->vmas[k]->end)
 				return false;
 	}
 	return true;
@@ -236,7 +245,7 @@ static int make_tramp(struct crisp_ctx *c, struct cr_error **err)
 	unsigned long hint = 0x10000000000ul;
 
 	for (int i = 0; i < 256; i++, hint += 0x100000000ul) {
-		void *p = mmap(i ? (void *)hint : NULL, PAGE_SIZE_, PROT_READ | PROT_WRITE | PROT_EXEC,
+		void *p = mmap(i ? (void *)hint : NULL, TRAMP_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 			       MAP_PRIVATE | MAP_ANONYMOUS | (i ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 
 		if (p == MAP_FAILED)
@@ -250,7 +259,7 @@ static int make_tramp(struct crisp_ctx *c, struct cr_error **err)
 			c->tramp = (unsigned long)p;
 			return 0;
 		}
-		munmap(p, PAGE_SIZE_);
+		munmap(p, TRAMP_SIZE);
 	}
 	return cr_err(err, -ENOMEM, "no room for the restore trampoline");
 }
@@ -289,6 +298,35 @@ static int seize_task(struct crisp_ctx *c, struct task *t, struct cr_error **err
 	return 0;
 }
 
+/*
+ * The leader's filters go in after the trampoline is gone (a filter may
+ * forbid munmap): through a `syscall` of its own text, with the arguments
+ * below its stack pointer (the red zone and what a signal frame would
+ * overwrite anyway).
+ */
+static int leader_seccomp(struct crisp_ctx *c, struct task *t, struct cr_error **err)
+{
+	const ThreadCoreEntry *th = t->core->thread_core;
+	const size_t room = 40960;
+	unsigned long sp;
+	int r;
+
+	if (!th || !th->has_seccomp_mode || th->seccomp_mode == SECCOMP_MODE__disabled)
+		return 0;
+	if (!t->core->thread_info || !t->core->thread_info->gpregs)
+		return cr_err(err, -EINVAL, "task %d: no registers", t->pid);
+	pvma_list_release(&t->vmas);
+	r = proc_read_maps(t->pid, &t->vmas, err);
+	if (r < 0)
+		return r;
+	t->regs.rip = t->core->thread_info->gpregs->ip;
+	r = ptr_find_syscall(t, err);
+	if (r < 0)
+		return r;
+	sp = t->core->thread_info->gpregs->sp;
+	return seccomp_restore(c, t, th, ((sp - 128 - room) & ~15ul), room, err);
+}
+
 static int finish_task(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 {
 	uint64_t mask;
@@ -296,7 +334,10 @@ static int finish_task(struct crisp_ctx *c, struct task *t, struct cr_error **er
 	int r;
 
 	/* leave the trampoline: at the exit stop of this munmap we set the real registers */
-	r = ptr_syscall(t, SYS_munmap, c->tramp, PAGE_SIZE_, 0, 0, 0, 0, &ret, err);
+	r = ptr_syscall(t, SYS_munmap, c->tramp, TRAMP_SIZE, 0, 0, 0, 0, &ret, err);
+	if (r < 0)
+		return r;
+	r = leader_seccomp(c, t, err);
 	if (r < 0)
 		return r;
 	r = regs_restore(c, t, t->core->thread_info, err);
@@ -342,10 +383,22 @@ static void write_stats(struct crisp_ctx *c, double forking, double total)
 
 static int check_pids(struct crisp_ctx *c, struct cr_error **err)
 {
-	for (size_t i = 0; i < c->tree.n; i++)
-		if (task_exists(c->tree.tasks[i]->pid))
+	for (size_t i = 0; i < c->tree.n; i++) {
+		struct task *t = c->tree.tasks[i];
+
+		if (task_exists(t->pid))
 			return cr_err(err, -EEXIST, "pid %d is in use: cannot restore task %d",
-				      c->tree.tasks[i]->pid, c->tree.tasks[i]->pid);
+				      t->pid, t->pid);
+		for (size_t k = 0; k < t->n_threads; k++)
+			if (task_exists(t->threads[k]->pid))
+				return cr_err(err, -EEXIST,
+					      "pid %d is in use: cannot restore thread %d of %d",
+					      t->threads[k]->pid, t->threads[k]->pid, t->pid);
+		/* setsid() in the parent after the fork: we cannot rebuild that yet */
+		if (t->parent && t->sid != t->pid && t->sid != t->parent->sid)
+			pr_warn(c, "task %d: session %d is neither its own nor its parent's; it gets %d's",
+				t->pid, t->sid, t->parent->pid);
+	}
 	return 0;
 }
 
@@ -380,6 +433,9 @@ static int do_restore(struct crisp_ctx *c, pid_t *ret_root, struct cr_error **er
 	if (r < 0)
 		return r;
 	r = files_restore_prepare(c, err);
+	if (r < 0)
+		return r;
+	r = seccomp_restore_prepare(c, err);
 	if (r < 0)
 		return r;
 	r = make_tramp(c, err);
@@ -472,7 +528,7 @@ int crisp_restore_log(const struct crisp_opts *o, struct crisp_log *log, pid_t *
 	if (c.shared)
 		munmap(c.shared, c.shared_len);
 	if (c.tramp)
-		munmap((void *)c.tramp, PAGE_SIZE_);
+		munmap((void *)c.tramp, TRAMP_SIZE);
 	ctx_release(&c);
 	if (r >= 0 && ret_root_pid)
 		*ret_root_pid = root;

@@ -209,7 +209,7 @@ static int inet_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 		return cr_err(err, -EOPNOTSUPP,
 			      "fd %d of task %d: connected TCP socket %u (port %u -> %u), consider using --tcp-established",
 			      target_fd, pid, e->ino, e->src_port, e->dst_port);
-	r = tcp_repair_dump(d, local_fd, e, err);
+	r = tcp_repair_dump(d, pid, local_fd, e, err);
 	if (r < 0)
 		return cr_err_wrap(err, "fd %d of task %d", target_fd, pid);
 	return 0;

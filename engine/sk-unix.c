@@ -12,7 +12,9 @@
  * data is sent back through the peer.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -101,8 +103,34 @@ static int diag_parse(const struct nlmsghdr *h, struct usk_diag *ret)
 	return 0;
 }
 
-/* One socket by inode, in crisp's netns (UNIX_DIAG_SHUTDOWN always comes). */
-static int usk_diag_get(uint32_t ino, struct usk_diag *ret, struct cr_error **err)
+/*
+ * A sock_diag socket in the net namespace of `sk` (sock_diag only sees its
+ * own namespace; a container's sockets live in another one).  setns() is
+ * undone at once: crisp is single-threaded while it dumps.
+ */
+static int diag_socket(int sk)
+{
+	_cleanup_close_ int ns = sk >= 0 ? ioctl(sk, SIOCGSKNS) : -1;
+	_cleanup_close_ int self = -1;
+	struct stat a, b;
+	int nl, e;
+
+	if (ns < 0 || fstat(ns, &a) < 0 || stat("/proc/self/ns/net", &b) < 0 ||
+	    a.st_ino == b.st_ino)
+		return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(ns, CLONE_NEWNET) < 0)
+		return -1;
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	e = errno;
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* cannot go home: nothing after this would be right */
+	errno = e;
+	return nl;
+}
+
+/* One socket by inode, in the netns of sk (UNIX_DIAG_SHUTDOWN always comes). */
+static int usk_diag_get(int sk, uint32_t ino, struct usk_diag *ret, struct cr_error **err)
 {
 	struct {
 		struct nlmsghdr h;
@@ -115,7 +143,7 @@ static int usk_diag_get(uint32_t ino, struct usk_diag *ret, struct cr_error **er
 				     UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS,
 		       .udiag_cookie = { ~0u, ~0u } },
 	};
-	_cleanup_close_ int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	_cleanup_close_ int nl = diag_socket(sk);
 	_cleanup_free_ char *buf = xmalloc(16384);
 	struct nlmsghdr *h;
 	ssize_t n;
@@ -216,6 +244,43 @@ static int dump_queue(struct fdk_dump *d, int sk, uint32_t id, uint32_t bufsz,
 	return r;
 }
 
+/* A path name: record the dir of a relative one, and the file's perms or its deletion. */
+static void usk_dump_path(pid_t pid, const struct usk_diag *dg, UnixSkEntry *e)
+{
+	char full[PATH_MAX + sizeof(dg->name)];
+	struct stat st;
+
+	if (!dg->name_len || !dg->name[0] || !dg->have_vfs)
+		return;
+	snprintf(full, sizeof(full), "%s", dg->name);
+	if (dg->name[0] != '/') {
+		/* relative to the cwd at bind time; CRIU records the task's cwd */
+		char lnk[64], cwd[PATH_MAX];
+		ssize_t n;
+
+		snprintf(lnk, sizeof(lnk), "/proc/%d/cwd", pid);
+		n = readlink(lnk, cwd, sizeof(cwd) - 1);
+		if (n > 0) {
+			cwd[n] = 0;
+			e->name_dir = xstrdup(cwd);
+			snprintf(full, sizeof(full), "%s/%s", cwd, dg->name);
+		}
+	}
+	/* a path name: the socket file may be gone or replaced */
+	if (stat(full, &st) == 0 && st.st_ino == dg->vfs_ino) {
+		FilePermsEntry *fp = xmalloc(sizeof(*fp));
+
+		file_perms_entry__init(fp);
+		fp->mode = st.st_mode;
+		fp->uid = st.st_uid;
+		fp->gid = st.st_gid;
+		e->file_perms = fp;
+	} else {
+		e->has_deleted = true;
+		e->deleted = true;
+	}
+}
+
 static int unix_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 		     FileEntry *out, struct cr_error **err)
 {
@@ -231,7 +296,7 @@ static int unix_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 	if (fdk_fdinfo_flags(info, &flags, NULL) < 0)
 		return cr_err(err, -EINVAL, "socket %d of task %d: unexpected fdinfo", target_fd,
 			      pid);
-	r = usk_diag_get(sock_ino(local_fd), &dg, err);
+	r = usk_diag_get(local_fd, sock_ino(local_fd), &dg, err);
 	if (r < 0)
 		return cr_err_wrap(err, "fd %d of task %d", target_fd, pid);
 	if (dg.state == 10 /* TCP_LISTEN */ && dg.n_icons)
@@ -257,23 +322,7 @@ static int unix_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 		e->has_shutdown = true;
 		e->shutdown = dg.shutdown & 3;
 	}
-	if (dg.name_len && dg.name[0] && dg.have_vfs) {
-		struct stat st;
-
-		/* a path name: the socket file may be gone or replaced */
-		if (stat(dg.name, &st) == 0 && st.st_ino == dg.vfs_ino) {
-			FilePermsEntry *fp = xmalloc(sizeof(*fp));
-
-			file_perms_entry__init(fp);
-			fp->mode = st.st_mode;
-			fp->uid = st.st_uid;
-			fp->gid = st.st_gid;
-			e->file_perms = fp;
-		} else {
-			e->has_deleted = true;
-			e->deleted = true;
-		}
-	}
+	usk_dump_path(pid, &dg, e);
 	if (d->net_ns_id) {
 		int ns = ioctl(local_fd, SIOCGSKNS);
 		struct stat st;
@@ -300,7 +349,7 @@ static int unix_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 	return 0;
 }
 
-int unix_dump_external(struct fdk_dump *d, uint32_t ino, struct cr_error **err)
+int unix_dump_external(struct fdk_dump *d, int via, uint32_t ino, struct cr_error **err)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 	UnixSkEntry e = UNIX_SK_ENTRY__INIT;
@@ -314,7 +363,7 @@ int unix_dump_external(struct fdk_dump *d, uint32_t ino, struct cr_error **err)
 			return 0; /* two sockets of the tree talk to the same outside peer */
 	if (!d->new_file_id || !d->put_file)
 		return cr_err(err, -EOPNOTSUPP, "--ext-unix-sk: no way to record unix peer %u", ino);
-	r = usk_diag_get(ino, &dg, err);
+	r = usk_diag_get(via, ino, &dg, err);
 	if (r < 0)
 		return cr_err_wrap(err, "external unix peer %u", ino);
 	e.id = d->new_file_id(d->file_arg);
@@ -353,7 +402,7 @@ static socklen_t usk_addr(const UnixSkEntry *e, struct sockaddr_un *a)
 	return offsetof(struct sockaddr_un, sun_path) + n;
 }
 
-static int usk_bind(int sk, const UnixSkEntry *e, struct cr_error **err)
+static int usk_bind_here(int sk, const UnixSkEntry *e, struct cr_error **err)
 {
 	struct sockaddr_un a;
 	socklen_t len;
@@ -378,6 +427,23 @@ static int usk_bind(int sk, const UnixSkEntry *e, struct cr_error **err)
 	if (a.sun_path[0] && e->has_deleted && e->deleted)
 		unlink(a.sun_path);
 	return 0;
+}
+
+/* A relative path name is bound from the directory it was relative to (name_dir). */
+static int usk_bind(int sk, const UnixSkEntry *e, struct cr_error **err)
+{
+	_cleanup_close_ int here = -1;
+	int r;
+
+	if (!e->name.len || !e->name.data[0] || e->name.data[0] == '/' || !e->name_dir)
+		return usk_bind_here(sk, e, err);
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || chdir(e->name_dir) < 0)
+		return cr_err_sys(err, -errno, "unix %u: chdir '%s'", e->id, e->name_dir);
+	r = usk_bind_here(sk, e, err);
+	if (fchdir(here) < 0)
+		abort(); /* crisp's own cwd is gone from under it */
+	return r;
 }
 
 /* Send the packets queued for `e` (id_for) through `via`, its peer end. */
@@ -521,6 +587,28 @@ static int usk_open_connected(struct fdk_restore *rs, const FileEntry *fe, const
 	return 0;
 }
 
+/*
+ * A connected stream socket whose peer is closed: the kernel still calls it
+ * connected and it may hold unread bytes.  A pair whose other end is closed
+ * once the bytes are in gives the same: the data, then EOF.
+ */
+static int usk_open_orphan(struct fdk_restore *rs, const FileEntry *fe, struct cr_error **err)
+{
+	const UnixSkEntry *e = fe->usk;
+	int fds[2], r;
+
+	if (socketpair(AF_UNIX, e->type | SOCK_CLOEXEC, 0, fds) < 0)
+		return cr_err_sys(err, -errno, "unix %u: socketpair", e->id);
+	fdk_rsk_add(rs, e->id, fds[0]);
+	r = usk_finish(e, fds[0], err);
+	if (r >= 0)
+		r = usk_fill_queue(rs, e, fds[1], NULL, 0, err);
+	close(fds[1]);
+	if (r >= 0)
+		r = usk_shutdown(e, fds[0], err);
+	return r;
+}
+
 /* One socket on its own: listener, bound or unbound, maybe connected to a named dgram peer. */
 static int usk_open_single(struct fdk_restore *rs, const FileEntry *fe, const FileEntry *pfe,
 			   struct cr_error **err)
@@ -532,6 +620,8 @@ static int usk_open_single(struct fdk_restore *rs, const FileEntry *fe, const Fi
 		return cr_err(err, -EOPNOTSUPP,
 			      "unix %u: peer %u is not in the image; use --ext-unix-sk", e->id,
 			      e->peer);
+	if (!e->peer && e->state == 1 && e->type != SOCK_DGRAM)
+		return usk_open_orphan(rs, fe, err);
 	sk = usk_new(e, err);
 	if (sk < 0)
 		return sk;

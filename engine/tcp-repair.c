@@ -15,6 +15,7 @@
  * off once every socket of the tree exists.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,20 @@ enum { Q_NONE, Q_RECV, Q_SEND }; /* TCP_NO_QUEUE, TCP_RECV_QUEUE, TCP_SEND_QUEUE
 
 /* ---- network lock ---- */
 
+/*
+ * As CRIU does with nft or iptables: from before the dump reads a
+ * connection until its restored socket exists, every packet of it is
+ * dropped.  Otherwise a segment arriving while no socket holds the 4-tuple
+ * (the peer's delayed ACK, new data) is answered with a RST that kills the
+ * connection, and data arriving after the queues were read would be
+ * acknowledged and lost.  The peer retransmits what was dropped.
+ *
+ * One table, "inet crisp", whose sets hold both directions of every locked
+ * connection (saddr . sport . daddr . dport); a dump adds the connections
+ * of a task in one nft run, a restore removes its own in one run, so
+ * concurrent dumps don't disturb each other.  nft runs as a program, as
+ * CRIU runs nft/iptables-restore.
+ */
 
 static const char *nft_path(void)
 {
@@ -62,13 +78,13 @@ static const char *nft_path(void)
 	return NULL;
 }
 
-/* Run `nft -f -` with script on stdin; returns 0 or a negative errno. */
-static int nft_run(const char *script, struct cr_error **err)
+/* Run `nft -f -` (or `nft ARG...` when script is NULL); 0 or a negative errno. */
+static int nft_run(const char *script, const char *arg, struct cr_error **err)
 {
 	const char *nft = nft_path();
 	int p[2], st = 0;
 	pid_t pid;
-	size_t len = strlen(script), off = 0;
+	size_t len = script ? strlen(script) : 0, off = 0;
 
 	if (!nft)
 		return -ENOENT;
@@ -88,7 +104,10 @@ static int nft_run(const char *script, struct cr_error **err)
 			dup2(null, 1);
 			dup2(null, 2);
 		}
-		execl(nft, "nft", "-f", "-", (char *)NULL);
+		if (script)
+			execl(nft, "nft", "-f", "-", (char *)NULL);
+		else
+			execl(nft, "nft", "list", "set", "inet", "crisp", arg, (char *)NULL);
 		_exit(127);
 	}
 	close(p[0]);
@@ -107,61 +126,196 @@ static int nft_run(const char *script, struct cr_error **err)
 	return 0;
 }
 
-/* "ip saddr A tcp sport P ip daddr B tcp dport Q" for one direction. */
-static void match(char *buf, size_t sz, const InetSkEntry *ie, bool inbound)
+static const char nl_table[] =
+	"add table inet crisp\n"
+	"add set inet crisp c4 { type ipv4_addr . inet_service . ipv4_addr . inet_service ; }\n"
+	"add set inet crisp c6 { type ipv6_addr . inet_service . ipv6_addr . inet_service ; }\n"
+	"add chain inet crisp in { type filter hook input priority -150 ; policy accept ; }\n"
+	"add chain inet crisp out { type filter hook output priority -150 ; policy accept ; }\n"
+	"add rule inet crisp in ip saddr . tcp sport . ip daddr . tcp dport @c4 drop\n"
+	"add rule inet crisp in ip6 saddr . tcp sport . ip6 daddr . tcp dport @c6 drop\n"
+	"add rule inet crisp out ip saddr . tcp sport . ip daddr . tcp dport @c4 drop\n"
+	"add rule inet crisp out ip6 saddr . tcp sport . ip6 daddr . tcp dport @c6 drop\n";
+
+void fdk_conn_of(const InetSkEntry *ie, struct fdk_conn *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = ie->family;
+	ret->ino = ie->ino;
+	memcpy(ret->src, ie->src_addr, 4 * (ie->n_src_addr < 4 ? ie->n_src_addr : 4));
+	memcpy(ret->dst, ie->dst_addr, 4 * (ie->n_dst_addr < 4 ? ie->n_dst_addr : 4));
+	ret->sport = ie->src_port;
+	ret->dport = ie->dst_port;
+}
+
+/* "A . P . B . Q, B . Q . A . P" in set `which` (c4/c6): both directions. */
+static const char *conn_elems(const struct fdk_conn *c, char *buf, size_t sz)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	const uint32_t *s = inbound ? ie->dst_addr : ie->src_addr;
-	const uint32_t *d = inbound ? ie->src_addr : ie->dst_addr;
-	uint32_t sp = inbound ? ie->dst_port : ie->src_port;
-	uint32_t dp = inbound ? ie->src_port : ie->dst_port;
-	const char *fam = "ip";
+	const char *set = "c6";
 
-	if (ie->family == AF_INET) {
-		inet_ntop(AF_INET, s, a, sizeof(a));
-		inet_ntop(AF_INET, d, b, sizeof(b));
-	} else if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)s)) {
+	if (c->family == AF_INET) {
+		inet_ntop(AF_INET, c->src, a, sizeof(a));
+		inet_ntop(AF_INET, c->dst, b, sizeof(b));
+		set = "c4";
+	} else if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->src)) {
 		/* a v6 socket talking to a v4 address: v4 packets on the wire */
-		inet_ntop(AF_INET, s + 3, a, sizeof(a));
-		inet_ntop(AF_INET, d + 3, b, sizeof(b));
+		inet_ntop(AF_INET, c->src + 3, a, sizeof(a));
+		inet_ntop(AF_INET, c->dst + 3, b, sizeof(b));
+		set = "c4";
 	} else {
-		fam = "ip6";
-		inet_ntop(AF_INET6, s, a, sizeof(a));
-		inet_ntop(AF_INET6, d, b, sizeof(b));
+		inet_ntop(AF_INET6, c->src, a, sizeof(a));
+		inet_ntop(AF_INET6, c->dst, b, sizeof(b));
 	}
-	snprintf(buf, sz, "%s saddr %s tcp sport %u %s daddr %s tcp dport %u", fam, a, sp, fam, b,
-		 dp);
+	snprintf(buf, sz, "%s . %u . %s . %u, %s . %u . %s . %u", a, c->sport, b, c->dport, b,
+		 c->dport, a, c->sport);
+	return set;
 }
 
-int netlock_tcp(const InetSkEntry *ie, bool lock, struct cr_error **err)
+static char *conn_script(const struct fdk_conn *c, size_t n, bool lock)
 {
-	char script[1024], in[256], out[256];
+	size_t cap = 64 + n * 320, len = 0;
+	char *s = xmalloc(cap), e[232]; /* two v6 tuples: 2 x 97 + separators */
 
-	if (!lock) {
-		snprintf(script, sizeof(script), "delete table inet crisp-tcp-%u\n", ie->ino);
-		return nft_run(script, NULL) == -ENOENT ? -ENOENT : 0;
+	s[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *set = conn_elems(&c[i], e, sizeof(e));
+
+		int k = snprintf(s + len, cap - len, "%s element inet crisp %s { %.*s }\n",
+				 lock ? "add" : "delete", set, (int)sizeof(e) - 1, e);
+
+		len += k > 0 && (size_t)k < cap - len ? (size_t)k : 0;
 	}
-	if (ie->n_src_addr < (ie->family == AF_INET ? 1u : 4u) ||
-	    ie->n_dst_addr < (ie->family == AF_INET ? 1u : 4u))
-		return cr_err(err, -EINVAL, "tcp %u: no addresses to lock", ie->ino);
-	match(in, sizeof(in), ie, true);
-	match(out, sizeof(out), ie, false);
-	snprintf(script, sizeof(script),
-		 "add table inet crisp-tcp-%u\n"
-		 "add chain inet crisp-tcp-%u in { type filter hook input priority -150 ; policy accept ; }\n"
-		 "add chain inet crisp-tcp-%u out { type filter hook output priority -150 ; policy accept ; }\n"
-		 "add rule inet crisp-tcp-%u in %s drop\n"
-		 "add rule inet crisp-tcp-%u out %s drop\n",
-		 ie->ino, ie->ino, ie->ino, ie->ino, in, ie->ino, out);
-	return nft_run(script, err);
+	return s;
 }
 
-int netlock_tcp_ino(uint32_t ino)
+int netlock_conns(const struct fdk_conn *c, size_t n, bool lock, struct cr_error **err)
 {
-	InetSkEntry ie = INET_SK_ENTRY__INIT;
+	_cleanup_free_ char *script = NULL;
+	int r;
 
-	ie.ino = ino;
-	return netlock_tcp(&ie, false, NULL);
+	if (!n)
+		return 0;
+	if (!nft_path())
+		return -ENOENT;
+	if (lock && nft_run(NULL, "c6", NULL) < 0) {
+		r = nft_run(nl_table, NULL, err);
+		if (r < 0)
+			return cr_err_wrap(err, "network lock: creating table inet crisp");
+	}
+	script = conn_script(c, n, lock);
+	r = nft_run(script, NULL, lock ? err : NULL);
+	if (r < 0 && lock)
+		return cr_err_wrap(err, "network lock of %zu connections", n);
+	if (r < 0 && n > 1) {
+		/* one transaction: a single element already gone fails it; go one by one */
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *one = conn_script(&c[i], 1, false);
+
+			nft_run(one, NULL, NULL);
+		}
+	}
+	return 0;
+}
+
+/* The established TCP connections a stopped task holds, for one lock. */
+static void task_conns(pid_t pid, struct fdk_conn **ret, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_close_ int pidfd = syscall(SYS_pidfd_open, pid, 0);
+	struct dirent *de;
+	char path[64];
+	size_t cap = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir || pidfd < 0)
+		return;
+	while ((de = readdir(dir))) {
+		char lnk[64];
+		struct sockaddr_storage a = { 0 }, b = { 0 };
+		socklen_t al = sizeof(a), bl = sizeof(b);
+		struct tcp_info ti = { 0 };
+		socklen_t tl = sizeof(ti);
+		struct fdk_conn c = { 0 };
+		ssize_t n;
+		int fd;
+
+		n = readlinkat(dirfd(dir), de->d_name, lnk, sizeof(lnk) - 1);
+		if (n <= 0)
+			continue;
+		lnk[n] = 0;
+		if (strncmp(lnk, "socket:[", 8))
+			continue;
+		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &tl) < 0 ||
+		    ti.tcpi_state != TCP_ESTABLISHED ||
+		    getsockname(fd, (struct sockaddr *)&a, &al) < 0 ||
+		    getpeername(fd, (struct sockaddr *)&b, &bl) < 0) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		c.ino = strtoul(lnk + 8, NULL, 10);
+		c.family = a.ss_family;
+		if (a.ss_family == AF_INET) {
+			const struct sockaddr_in *x = (void *)&a, *y = (void *)&b;
+
+			memcpy(c.src, &x->sin_addr, 4);
+			memcpy(c.dst, &y->sin_addr, 4);
+			c.sport = ntohs(x->sin_port);
+			c.dport = ntohs(y->sin_port);
+		} else {
+			const struct sockaddr_in6 *x = (void *)&a, *y = (void *)&b;
+
+			memcpy(c.src, &x->sin6_addr, 16);
+			memcpy(c.dst, &y->sin6_addr, 16);
+			c.sport = ntohs(x->sin6_port);
+			c.dport = ntohs(y->sin6_port);
+		}
+		*ret = xgrow(*ret, &cap, *ret_n + 1, sizeof(c));
+		(*ret)[(*ret_n)++] = c;
+	}
+}
+
+static bool conn_locked(const struct fdk_dump *d, uint32_t ino)
+{
+	for (size_t i = 0; i < d->n_locked; i++)
+		if (d->locked[i].ino == ino)
+			return true;
+	return false;
+}
+
+/* Lock ie's connection, together with every other one of its task (one nft run). */
+static int lock_for(struct fdk_dump *d, pid_t pid, const InetSkEntry *ie, struct cr_error **err)
+{
+	_cleanup_free_ struct fdk_conn *cs = NULL;
+	size_t n = 0, k = 0;
+	int r;
+
+	if (conn_locked(d, ie->ino) || d->netlock_missing)
+		return 0;
+	task_conns(pid, &cs, &n);
+	for (size_t i = 0; i < n; i++) /* shared with a task dumped before: locked already */
+		if (!conn_locked(d, cs[i].ino) && cs[i].ino != ie->ino)
+			cs[k++] = cs[i];
+	cs = xgrow(cs, &(size_t){ k }, k + 1, sizeof(*cs));
+	fdk_conn_of(ie, &cs[k++]);
+	r = netlock_conns(cs, k, true, err);
+	if (r == -ENOENT) {
+		d->netlock_missing = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	d->locked = xgrow(d->locked, &d->cap_locked, d->n_locked + k, sizeof(*cs));
+	memcpy(d->locked + d->n_locked, cs, k * sizeof(*cs));
+	d->n_locked += k;
+	return 0;
 }
 
 /* ---- repair ---- */
@@ -290,26 +444,22 @@ static int dump_stream(struct fdk_dump *d, int sk, const InetSkEntry *ie,
 	return img_writer_commit(wr, err);
 }
 
-int tcp_repair_dump(struct fdk_dump *d, int sk, InetSkEntry *ie, struct cr_error **err)
+int tcp_repair_dump(struct fdk_dump *d, pid_t pid, int sk, InetSkEntry *ie,
+		    struct cr_error **err)
 {
 	struct fdk_repaired rp = { .fd = -1, .ino = ie->ino };
 	int r;
 
 	/* lock first: nothing may reach or leave the connection from here to its restore */
-	r = netlock_tcp(ie, true, err);
-	if (r == -ENOENT)
-		d->netlock_missing = true;
-	else if (r < 0)
-		return cr_err_wrap(err, "tcp %u: network lock", ie->ino);
-	rp.locked = r == 0;
+	r = lock_for(d, pid, ie, err);
+	if (r < 0)
+		return r;
 	rp.fd = fcntl(sk, F_DUPFD_CLOEXEC, 0);
 	if (rp.fd < 0 || tcp_repair_set(sk, 1) < 0) {
 		r = cr_err_sys(err, -errno, "tcp %u: TCP_REPAIR on (needs CAP_NET_ADMIN)", ie->ino);
-		if (rp.locked)
-			netlock_tcp(ie, false, NULL);
 		if (rp.fd >= 0)
 			close(rp.fd);
-		return r;
+		return r; /* the lock goes in fdk_dump_finish(.., true) */
 	}
 	/* the socket stays in repair mode (and locked) until fdk_dump_finish() */
 	d->repaired = xgrow(d->repaired, &d->cap_repaired, d->n_repaired + 1, sizeof(rp));
@@ -469,7 +619,7 @@ int tcp_repair_restore(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 	socklen_t alen;
 	struct img_entry e = { 0 };
 	TcpStreamEntry *t = NULL;
-	struct fdk_tcp_pending p = { .fd = -1, .ino = ie->ino };
+	struct fdk_tcp_pending p = { .fd = -1 };
 	int r;
 
 	if (ie->family == AF_INET) {
@@ -491,6 +641,7 @@ int tcp_repair_restore(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 		memcpy(&d->sin6_addr, ie->dst_addr, 16);
 		alen = sizeof(*s);
 	}
+	fdk_conn_of(ie, &p.conn);
 	r = read_stream(rs, ie->ino, &t, &e, err);
 	if (r < 0)
 		return r;

@@ -197,6 +197,8 @@ int threads_finish(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 		int r;
 
 		r = core_restore_thread(c, th, err);
+		if (r >= 0)
+			r = seccomp_restore(c, th, tc, c->tramp + 512, TRAMP_SIZE - 512, err);
 		if (r < 0)
 			return cr_err_wrap(err, "thread %d", th->pid);
 		r = regs_restore(c, th, th->core->thread_info, err);

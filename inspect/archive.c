@@ -6,8 +6,6 @@
  * checkpoint/ (no absolute paths, "..", links or devices), files are
  * created O_EXCL|O_NOFOLLOW in a private directory and sizes are bounded.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 
 #include "cleanup.h"
 #include "inspect-int.h"
+#include "larchive.h"
 #include "xalloc.h"
 
 #define MAX_META (16u << 20)     /* config.dump, spec.dump, deleted.files */
@@ -35,7 +34,7 @@ static const char *image_member(const char *name)
 	return base;
 }
 
-static int extract_to(struct archive *a, int dirfd, const char *name, int64_t size,
+static int extract_to(const struct larchive *la, struct archive *a, int dirfd, const char *name, int64_t size,
 		      const char *label, struct cr_error **err)
 {
 	_cleanup_close_ int fd = -1;
@@ -49,20 +48,20 @@ static int extract_to(struct archive *a, int dirfd, const char *name, int64_t si
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "'%s': member '%s': cannot create", label, name);
-	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+	while ((r = la->read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (off < 0 || (uint64_t)off + len > MAX_MEMBER)
 			return cr_err(err, -EFBIG, "'%s': member '%s' is too large", label, name);
 		if (pwrite(fd, buf, len, off) != (ssize_t)len)
 			return cr_err_sys(err, -errno, "'%s': member '%s': write", label, name);
 	}
 	if (r != ARCHIVE_EOF)
-		return cr_err(err, -EIO, "'%s': member '%s': %s", label, name, archive_error_string(a));
+		return cr_err(err, -EIO, "'%s': member '%s': %s", label, name, la->error_string(a));
 	if (ftruncate(fd, size) < 0)
 		return cr_err_sys(err, -errno, "'%s': member '%s': truncate", label, name);
 	return 0;
 }
 
-static int read_small(struct archive *a, int64_t size, const char *label, const char *name,
+static int read_small(const struct larchive *la, struct archive *a, int64_t size, const char *label, const char *name,
 		      json_t **ret, struct cr_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -71,24 +70,24 @@ static int read_small(struct archive *a, int64_t size, const char *label, const 
 	if (size < 0 || size > MAX_META)
 		return cr_err(err, -EFBIG, "'%s': member '%s' larger than %u bytes", label, name, MAX_META);
 	buf = xmalloc(size + 1);
-	n = archive_read_data(a, buf, size);
+	n = la->read_data(a, buf, size);
 	if (n < 0)
-		return cr_err(err, -EIO, "'%s': member '%s': %s", label, name, archive_error_string(a));
+		return cr_err(err, -EIO, "'%s': member '%s': %s", label, name, la->error_string(a));
 	json_decref(*ret);
 	*ret = ins_parse_json(buf, n);
 	return 0;
 }
 
-static int walk_archive(struct ins_bundle *b, struct archive *a, int ckfd, struct cr_error **err)
+static int walk_archive(const struct larchive *la, struct ins_bundle *b, struct archive *a, int ckfd, struct cr_error **err)
 {
 	struct archive_entry *e;
 	size_t cap = 0;
 	int r;
 
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		int64_t size = archive_entry_size(e);
-		bool reg = archive_entry_filetype(e) == AE_IFREG;
+	while ((r = la->read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = la->entry_pathname(e);
+		int64_t size = la->entry_size(e);
+		bool reg = la->entry_filetype(e) == AE_IFREG;
 		const char *img;
 
 		if (!name)
@@ -101,15 +100,15 @@ static int walk_archive(struct ins_bundle *b, struct archive *a, int ckfd, struc
 		if (!strcmp(name, "rootfs-diff.tar"))
 			b->has_rootfs_diff = true;
 		if ((img = image_member(name)))
-			r = extract_to(a, ckfd, img, size, b->path, err);
+			r = extract_to(la, a, ckfd, img, size, b->path, err);
 		else if (!strcmp(name, "stats-dump") || !strcmp(name, "stats-restore"))
-			r = extract_to(a, ckfd, name, size, b->path, err);
+			r = extract_to(la, a, ckfd, name, size, b->path, err);
 		else if (!strcmp(name, "config.dump"))
-			r = read_small(a, size, b->path, name, &b->config, err);
+			r = read_small(la, a, size, b->path, name, &b->config, err);
 		else if (!strcmp(name, "spec.dump"))
-			r = read_small(a, size, b->path, name, &b->spec, err);
+			r = read_small(la, a, size, b->path, name, &b->spec, err);
 		else if (!strcmp(name, "deleted.files"))
-			r = read_small(a, size, b->path, name, &b->deleted, err);
+			r = read_small(la, a, size, b->path, name, &b->deleted, err);
 		else
 			r = 0;
 		if (r < 0)
@@ -117,18 +116,22 @@ static int walk_archive(struct ins_bundle *b, struct archive *a, int ckfd, struc
 	}
 	if (r != ARCHIVE_EOF)
 		return cr_err(err, -EINVAL, "'%s': %s", b->path,
-			      archive_error_string(a) ? archive_error_string(a) : "not an archive");
+			      la->error_string(a) ? la->error_string(a) : "not an archive");
 	return 0;
 }
 
 int ins_bundle_open_archive(struct ins_bundle *b, struct cr_error **err)
 {
 	const char *tmp = getenv("TMPDIR");
+	const struct larchive *la;
 	struct archive *a;
 	_cleanup_free_ char *cp = NULL;
 	int ckfd, r;
 
 	b->kind = "archive";
+	r = larchive_get(&la, err);
+	if (r < 0)
+		return cr_err_wrap(err, "'%s'", b->path);
 	b->tmpdir = xasprintf("%s/crit-inspect-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(b->tmpdir)) {
 		r = cr_err_sys(err, -errno, "'%s': cannot create", b->tmpdir);
@@ -142,18 +145,18 @@ int ins_bundle_open_archive(struct ins_bundle *b, struct cr_error **err)
 	ckfd = open(cp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ckfd < 0)
 		return cr_err_sys(err, -errno, "'%s': cannot open", cp);
-	a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	if (archive_read_open_filename(a, b->path, 1 << 16) != ARCHIVE_OK) {
-		r = cr_err(err, -EINVAL, "'%s': %s", b->path, archive_error_string(a));
-		archive_read_free(a);
+	a = la->read_new();
+	la->read_support_filter_all(a);
+	la->read_support_format_tar(a);
+	la->read_support_format_gnutar(a);
+	if (la->read_open_filename(a, b->path, 1 << 16) != ARCHIVE_OK) {
+		r = cr_err(err, -EINVAL, "'%s': %s", b->path, la->error_string(a));
+		la->read_free(a);
 		close(ckfd);
 		return r;
 	}
-	r = walk_archive(b, a, ckfd, err);
-	archive_read_free(a);
+	r = walk_archive(la, b, a, ckfd, err);
+	la->read_free(a);
 	if (r < 0) {
 		close(ckfd);
 		return r;

@@ -7,6 +7,11 @@ set -eu
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh
+# Run under a child subreaper, as on a system whose init reaps orphans: the
+# dumped tree's zombies must go away before its pids can be reused.
+if [ -z "${CRISP_DEMO_REAPED:-}" ] && [ -x build/tests/engine/engine-reaper ]; then
+	CRISP_DEMO_REAPED=1 exec build/tests/engine/engine-reaper bash "$0" "$@"
+fi
 crisp=$PWD/build/engine/crisp
 crit=$PWD/build/crit/crit
 work=$(mktemp -d /tmp/crisp-demo.XXXXXX)

@@ -1,16 +1,19 @@
 #!/bin/bash
 # A real server from Debian's packages: nginx (single process: no master,
 # one worker, as a user would run it under a supervisor) with two clients
-# connected over keep-alive HTTP/1.1 connections, dumped and restored with
-# --tcp-established.  nginx's $connection_requests is a counter kept per
-# connection by the server: after restore each client's next request on its
-# same connection must get the next number, and new connections work.
-# Skips (77) when nginx is not installed (.ci/run installs it).
+# connected over keep-alive HTTP/1.1 connections (one IPv4, one IPv6),
+# dumped and restored with --tcp-established.  nginx's $connection_requests
+# is a counter kept per connection by the server: after restore each
+# client's next request on its same connection must get the next number,
+# and new connections work.  Skips (77) without nginx or nft.
 . "$(dirname "$0")/../engine/lib.sh"
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "SKIP: nginx not installed (apt-get install nginx)"; exit 77; }
 
+# clients outside the tree need the network lock (nft), or a stray ACK during
+# the dump gets a RST from the kernel and the connection is gone
+command -v nft >/dev/null || [ -x /usr/sbin/nft ] || { echo "SKIP: nft not installed (apt-get install nftables)"; exit 77; }
 PORT=$((20000 + RANDOM % 20000))
 mkdir -p "$T/ngx/logs" "$T/ngx/tmp"
 cat >"$T/ngx/nginx.conf" <<CONF
@@ -31,6 +34,7 @@ http {
 	keepalive_requests 100000;
 	server {
 		listen 127.0.0.1:$PORT;
+		listen [::1]:$PORT;
 		location /count { default_type text/plain; return 200 "n=\$connection_requests\n"; }
 	}
 }
@@ -55,7 +59,7 @@ req() {
 }
 
 exec 3<>/dev/tcp/127.0.0.1/$PORT || fail "connect"
-exec 4<>/dev/tcp/127.0.0.1/$PORT || fail "connect"
+exec 4<>/dev/tcp/::1/$PORT || fail "connect over IPv6"
 for i in 1 2 3; do
 	[ "$(req 3)" = "n=$i" ] || fail "client 1 request $i before dump"
 done
@@ -63,6 +67,7 @@ done
 
 dump "$P" "$T/img" --tcp-established
 wait_for 5 gone "$P" || fail "nginx $P alive after dump"
+wait "$P" 2>/dev/null # reap it: its pid must be free for the restore
 decode_all "$T/img"
 restore_d "$T/img" --tcp-established
 alive "$P" || fail "nginx not back"

@@ -10,6 +10,9 @@
 REDIS=$(command -v redis-server || echo /usr/bin/redis-server)
 [ -x "$REDIS" ] || { echo "SKIP: redis-server not installed (apt-get install redis-server)"; exit 77; }
 
+# clients outside the tree need the network lock (nft), or a stray ACK during
+# the dump gets a RST from the kernel and the connection is gone
+command -v nft >/dev/null || [ -x /usr/sbin/nft ] || { echo "SKIP: nft not installed (apt-get install nftables)"; exit 77; }
 PORT=$((20000 + RANDOM % 20000))
 mkdir -p "$T/redis"
 setsid "$REDIS" --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -41,6 +44,7 @@ THREADS=$(ls /proc/$P/task | wc -l)
 
 dump "$P" "$T/img" --tcp-established
 wait_for 5 gone "$P" || fail "redis $P alive after dump"
+wait "$P" 2>/dev/null # reap it: its pid must be free for the restore
 decode_all "$T/img"
 restore_d "$T/img" --tcp-established
 alive "$P" || fail "redis not back"

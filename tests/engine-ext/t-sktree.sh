@@ -25,7 +25,21 @@ fi
 
 dump "$P" "$T/img" --tcp-established
 wait_for 5 gone "$P" || fail "task $P alive after dump"
+wait "$P" 2>/dev/null # reap it: its pid must be free for the restore
 decode_all "$T/img"
+# the same fields as CRIU 4.2's tcp-pair case
+if [ -n "${CRIT42:-}" ]; then
+	"$CRIT42" show "$T/img/files.img" >"$T/files.json" || fail "crit-4.2 show files.img"
+	python3 "$(dirname "$0")/shape-cmp.py" "$T/files.json" \
+		"$CORPUS/criu-4.x/tcp-pair/expected/crit-4.2/files.img.json" INETSK >"$T/shape" ||
+		fail "INETSK entries differ from CRIU's: $(cat "$T/shape")"
+	for f in "$T/img"/tcp-stream-*.img; do
+		"$CRIT42" show "$f" >"$T/ts.json" || fail "crit-4.2 show $(basename "$f")"
+		python3 "$(dirname "$0")/shape-cmp.py" "$T/ts.json" \
+			"$CORPUS/criu-4.x/tcp-pair/expected/crit-4.2/tcp-stream-eec0.img.json" - >"$T/shape" ||
+			fail "$(basename "$f") differs from CRIU's: $(cat "$T/shape")"
+	done
+fi
 N=$(last_num "$T/work/log" 'n=')
 restore_d "$T/img" --tcp-established
 wait_for 5 grep -q "n=$((N + 5)) " "$T/work/log" || fail "no progress after restore: $(tail -n 2 "$T/work/log")"

@@ -24,6 +24,7 @@
 static void mk_eventfd(int *fds, void *arg)
 {
 	fds[0] = eventfd(7, EFD_NONBLOCK);
+	fds[1] = eventfd(2, EFD_SEMAPHORE);
 }
 
 TEST(eventfd_counter)
@@ -50,6 +51,24 @@ TEST(eventfd_counter)
 	/* nonblocking came back: a second read fails at once */
 	ASSERT_EQ(read(fd, &v, sizeof(v)), -1);
 	ASSERT_EQ(errno, EAGAIN);
+	close(fd);
+	/* EFD_SEMAPHORE: reads take one at a time */
+	ASSERT_TRUE(h_dump(&x, pid, fds[1]) == NULL); /* the child is gone: fails cleanly */
+	h_release(&x);
+
+	h_init(&x, false);
+	pid = h_child(mk_eventfd, NULL, fds);
+	fe = h_dump(&x, pid, fds[1]);
+	h_kill(pid);
+	if (!fe)
+		FAILF("dump: %s", h_errmsg(&x));
+	fd = h_open(&x, 0);
+	if (fd < 0)
+		FAILF("open: %s", h_errmsg(&x));
+	ASSERT_EQ(read(fd, &v, sizeof(v)), 8);
+	ASSERT_EQ(v, 1);
+	ASSERT_EQ(read(fd, &v, sizeof(v)), 8);
+	ASSERT_EQ(v, 1);
 	close(fd);
 	h_release(&x);
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,99 @@ TEST(unix_ext_unix_sk_reconnects_by_name)
 	close(lsk);
 	close(dsk);
 	unlink(n.path);
+	h_release(&x);
+}
+
+/* a container's sockets: sock_diag must be asked in their own net namespace */
+static void mk_pair_in_netns(int *fds, void *arg)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		_exit(1);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+	send(fds[0], "netns", 5, 0);
+}
+
+TEST(unix_socket_in_other_netns)
+{
+	struct xenv x;
+	int fds[16], a, b;
+	char buf[16];
+	pid_t pid;
+
+	h_init(&x, false);
+	pid = h_child(mk_pair_in_netns, NULL, fds);
+	for (int i = 0; i < 2; i++)
+		if (!h_dump(&x, pid, fds[i]))
+			FAILF("dump %d: %s", i, h_errmsg(&x));
+	if (h_dump_done(&x, false) < 0)
+		FAILF("commit: %s", h_errmsg(&x));
+	h_kill(pid);
+	ASSERT_EQ(x.fes[0]->usk->peer, x.fes[1]->usk->ino);
+	a = h_open(&x, 0);
+	b = h_open(&x, 1);
+	if (a < 0 || b < 0)
+		FAILF("open: %s", h_errmsg(&x));
+	ASSERT_EQ(recv(b, buf, sizeof(buf), MSG_DONTWAIT), 5);
+	close(a);
+	close(b);
+	h_release(&x);
+}
+
+/* a relative path name, and a stream socket whose peer closed with bytes unread */
+static void mk_relative(int *fds, void *dir)
+{
+	struct sockaddr_un a;
+	int l, sp[2];
+
+	if (chdir(dir) < 0)
+		_exit(1);
+	fds[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+	l = un_addr(&a, "rel.sock", false);
+	bind(fds[0], (struct sockaddr *)&a, l);
+	listen(fds[0], 1);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	send(sp[1], "last words", 10, 0);
+	close(sp[1]);
+	fds[1] = sp[0];
+}
+
+TEST(unix_relative_name_and_closed_peer)
+{
+	char dir[] = "/tmp/crisp-rel-XXXXXX", path[64], buf[16];
+	struct xenv x;
+	struct sockaddr_un a;
+	int fds[16], l, s0, s1, c;
+	pid_t pid;
+
+	if (!mkdtemp(dir))
+		FAILF("mkdtemp");
+	h_init(&x, false);
+	pid = h_child(mk_relative, dir, fds);
+	for (int i = 0; i < 2; i++)
+		if (!h_dump(&x, pid, fds[i]))
+			FAILF("dump %d: %s", i, h_errmsg(&x));
+	if (h_dump_done(&x, false) < 0)
+		FAILF("commit: %s", h_errmsg(&x));
+	h_kill(pid);
+	ASSERT_STREQ(x.fes[0]->usk->name_dir, dir);
+	ASSERT_TRUE(x.fes[0]->usk->file_perms != NULL);
+	ASSERT_EQ(x.fes[1]->usk->peer, 0);
+	s0 = h_open(&x, 0);
+	s1 = h_open(&x, 1);
+	if (s0 < 0 || s1 < 0)
+		FAILF("open: %s", h_errmsg(&x));
+	snprintf(path, sizeof(path), "%s/rel.sock", dir);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	l = un_addr(&a, path, false);
+	ASSERT_OK(connect(c, (struct sockaddr *)&a, l));
+	ASSERT_EQ(recv(s1, buf, sizeof(buf), MSG_DONTWAIT), 10);
+	ASSERT_TRUE(!memcmp(buf, "last words", 10));
+	ASSERT_EQ(recv(s1, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(c);
+	close(s0);
+	close(s1);
+	unlink(path);
+	rmdir(dir);
 	h_release(&x);
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -352,6 +353,49 @@ TEST(tcp_established_unacked_data)
 	}
 	close(s[0]);
 	close(s[1]);
+	h_release(&x);
+}
+
+/* A dump that fails (or --leave-running) after the lock: the connection works on. */
+TEST(tcp_dump_then_keep_running)
+{
+	struct tcp_setup ts = { AF_INET, false };
+	struct xenv x;
+	int fds[16], pidfd, c, s;
+	uint8_t buf[C2S_LEN];
+	pid_t pid;
+
+	h_init(&x, true);
+	pid = h_child(mk_tcp, &ts, fds);
+	for (int i = 1; i < 3; i++)
+		if (!h_dump(&x, pid, fds[i]))
+			FAILF("dump %d: %s", i, h_errmsg(&x));
+	ASSERT_TRUE(x.d.netlock_missing || x.d.n_locked == 2);
+	fdk_dump_finish(&x.d, true); /* resume: lock lifted, repair off */
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	c = syscall(SYS_pidfd_getfd, pidfd, fds[1], 0);
+	s = syscall(SYS_pidfd_getfd, pidfd, fds[2], 0);
+	close(pidfd);
+	ASSERT_TRUE(c >= 0 && s >= 0);
+	ASSERT_OK(read_all(s, buf, C2S_LEN)); /* what was queued before the dump */
+	ASSERT_EQ(send(c, "later", 5, 0), 5);
+	ASSERT_OK(read_all(s, buf, 5));
+	ASSERT_TRUE(!memcmp(buf, "later", 5));
+	ASSERT_EQ(send(s, "back", 4, 0), 4);
+	ASSERT_OK(read_all(c, buf, 4));
+	if (!x.d.netlock_missing) { /* this connection's elements are gone (others may run) */
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+		char cmd[128];
+
+		ASSERT_OK(getsockname(c, (struct sockaddr *)&me, &ml));
+		snprintf(cmd, sizeof(cmd), "nft list set inet crisp c4 | grep -q ' %u '",
+			 ntohs(me.sin_port));
+		ASSERT_TRUE(system(cmd) != 0);
+	}
+	close(c);
+	close(s);
+	h_kill(pid);
 	h_release(&x);
 }
 

@@ -59,5 +59,24 @@ N=$(grep -c iter= "$T/t.log")
 	fail "CRIU 4.2 cannot restore crisp's threads: $(grep -i error "$T/d/restore.log" | tail -n 3)"
 wait_for 5 sh -c "[ \$(grep -c iter= $T/t.log) -gt $((N + 3)) ]" || fail "crisp-dumped threads stuck under CRIU"
 grep BAD "$T/t.log" && fail "threads went wrong across CRIU/crisp"
+kill -9 "$P"; wait_for 5 gone "$P"
+
+# seccomp (CRIU: leader only, TSYNC; crisp: per thread), both ways
+setsid "$PROGS/seccompprog" "$T/s.log" </dev/null >/dev/null 2>&1 &
+P=$!; PIDS="$PIDS $P"
+wait_for 5 grep -q 'iter=2 ' "$T/s.log" || fail "seccompprog did not start"
+mkdir "$T/e" "$T/f"
+"$CRIU" dump -t "$P" -D "$T/e" -o dump.log >/dev/null 2>&1 || fail "CRIU dump of seccompprog failed"
+wait "$P" 2>/dev/null
+N=$(grep -c iter= "$T/s.log")
+restore_d "$T/e"
+wait_for 5 sh -c "[ \$(grep -c iter= $T/s.log) -gt $((N + 3)) ]" || fail "CRIU-dumped seccompprog stuck under crisp"
+dump "$P" "$T/f"
+wait_for 5 gone "$P" || fail "crisp left $P running"
+N=$(grep -c iter= "$T/s.log")
+"$CRIU" restore -D "$T/f" -d -o restore.log >/dev/null 2>&1 ||
+	fail "CRIU 4.2 cannot restore crisp's seccomp: $(grep -i error "$T/f/restore.log" | tail -n 3)"
+wait_for 5 sh -c "[ \$(grep -c iter= $T/s.log) -gt $((N + 3)) ]" || fail "crisp-dumped seccompprog stuck under CRIU"
+grep BAD "$T/s.log" && fail "seccomp lost across CRIU/crisp"
 kill -9 "$P"
-echo "PASS: CRIU->crisp and crisp->CRIU, single and multi-threaded"
+echo "PASS: CRIU->crisp and crisp->CRIU: single-threaded, threads, seccomp"

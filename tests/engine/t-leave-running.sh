@@ -14,6 +14,7 @@ wait_for 5 grep -q "iter=$((N + 3)) " "$LOG" || fail "task stuck after --leave-r
 grep -q BAD "$LOG" && fail "task saw bad memory after a --leave-running dump"
 kill -9 "$P"; wait "$P" 2>/dev/null
 wait_for 5 gone "$P" || fail "could not kill $P"
+decode_all "$T/img"
 echo "--- restored" >> "$LOG"
 restore_d "$T/img"
 wait_for 5 sh -c "sed -n '/^--- restored/,\$p' $LOG | grep -q 'iter='" || fail "no progress after restore"

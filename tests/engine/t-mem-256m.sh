@@ -14,6 +14,7 @@ wait "$P" 2>/dev/null
 SZ=$(cat "$T"/img/pages-*.img | wc -c)
 [ "$SZ" -ge $((256 << 20)) ] || fail "pages images hold only $SZ bytes"
 [ "$SZ" -lt $((300 << 20)) ] || fail "pages images hold $SZ bytes: untouched memory was written"
+decode_all "$T/img"
 N=$(last_num "$LOG" 'iter=')
 restore_d "$T/img"
 wait_for 10 sh -c "[ \$(grep -c . $LOG) -gt 0 ] && grep -q 'iter=$((N + 3)) ' $LOG" ||
