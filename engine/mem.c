@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "pages-src.h"
 #include "io.h"
 #include "xalloc.h"
 
@@ -694,6 +695,7 @@ static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, u
 	uint8_t *map = MAP_FAILED;
 	struct stat st;
 	uint64_t off = 0;
+	unsigned long pages_id = 0;
 	int r, tfd = -1;
 
 	r = img_reader_open_type_at(c->imgfd, type, id, &rd, err);
@@ -713,13 +715,12 @@ static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, u
 		PagemapHead *h = (PagemapHead *)e.msg;
 
 		pname = img_filename(IMG_PAGES, h->pages_id);
+		pages_id = h->pages_id;
 	}
 	img_entry_release(&e);
-	pfd = openat(c->imgfd, pname, O_RDONLY | O_CLOEXEC);
-	if (pfd < 0) {
-		r = cr_err_sys(err, -errno, "open '%s'", pname);
+	r = pages_src_open(c->imgfd, pages_id, &pfd, err);
+	if (r < 0)
 		goto out;
-	}
 	if (fstat(pfd, &st) < 0) {
 		r = cr_err_sys(err, -errno, "stat '%s'", pname);
 		goto out;
