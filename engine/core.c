@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "timers.h"
 #include "xalloc.h"
 
 #ifndef PTRACE_GET_RSEQ_CONFIGURATION
@@ -326,6 +327,9 @@ static TaskCoreEntry *tc_build(struct crisp_ctx *c, struct task *t, struct proc_
 		else
 			tc->timers->prof = it;
 	}
+	r = timers_dump(c, t, tc->timers, err);
+	if (r < 0)
+		goto fail;
 	{
 		uint32_t sr = 0;
 
@@ -755,6 +759,9 @@ int core_restore_late(struct crisp_ctx *c, struct task *t, struct cr_error **err
 				return r;
 		}
 	}
+	r = timers_restore(c, t, err);
+	if (r < 0)
+		return r;
 	if (tc->has_child_subreaper && tc->child_subreaper) {
 		r = inj_set(t, SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, NULL, 0,
 			    "child subreaper", err);

@@ -11,16 +11,19 @@
  * fd: a socket shared by two tasks is dumped once).  ops->dump fills the
  * kind's sub-entry of *out (out->id is set by the caller) and writes the
  * kind's own images (sk-queues, tcp-stream-%x, memfd, pagemap-shmem-N)
- * through struct fdk_dump.  fdk_dump_commit() finishes those images once all
- * tasks are done; fdk_dump_finish() turns TCP repair off again when the
- * tasks keep running.
+ * through struct fdk_dump.  Established TCP connections are put under a
+ * network lock (nft) and in repair mode before they are read.
+ * fdk_dump_commit() finishes those images once all tasks are done;
+ * fdk_dump_finish() lifts the lock and turns repair off again when the tasks
+ * keep running.
  *
  * Restore: every object is created in the calling process (crisp, before
  * the tasks are forked); ops->open returns a new fd the caller owns.  Kinds
  * whose state refers to other fds by number (epoll targets) have ops->post,
  * run in the restored task once all its fds are at their numbers.
- * fdk_restore_finish() takes established TCP sockets out of repair mode; call
- * it after every task has its fds and before crisp closes its copies.
+ * fdk_restore_finish() lifts the dump's network lock and takes established
+ * TCP sockets out of repair mode; call it after every task has its fds and
+ * before crisp closes its copies.
  *
  * Nothing here is global: all state lives in struct fdk_dump/fdk_restore.
  */
@@ -98,8 +101,9 @@ void fdk_dump_init(struct fdk_dump *d, int imgfd, const struct crisp_opts *o,
 int fdk_dump_commit(struct fdk_dump *d, struct cr_error **err);
 /*
  * Always call last.  keep_running: the tasks are resumed (failed dump,
- * --leave-running), so TCP sockets leave repair mode; otherwise they stay
- * in it so that killing the tasks sends neither FIN nor RST.
+ * --leave-running), so the network lock goes and TCP sockets leave repair
+ * mode; otherwise both stay, so that killing the tasks sends neither FIN
+ * nor RST and the peer's packets wait for the restore.
  */
 void fdk_dump_finish(struct fdk_dump *d, bool keep_running);
 

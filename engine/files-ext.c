@@ -17,6 +17,21 @@ static uint32_t net_ns_id(void *arg, unsigned long ino)
 	return ns_id_for(arg, ino);
 }
 
+/* --ext-unix-sk: a peer outside the tree becomes one more files.img entry */
+static uint32_t new_file_id(void *arg)
+{
+	struct crisp_ctx *c = arg;
+
+	return ++c->next_file_id;
+}
+
+static int put_file(void *arg, FileEntry *fe, struct cr_error **err)
+{
+	struct crisp_ctx *c = arg;
+
+	return img_writer_put(c->w_files, &fe->base, err);
+}
+
 int ext_dump_init(struct crisp_ctx *c, struct cr_error **err)
 {
 	struct fdk_dump *d = xzalloc(sizeof(*d));
@@ -24,6 +39,9 @@ int ext_dump_init(struct crisp_ctx *c, struct cr_error **err)
 	fdk_dump_init(d, c->imgfd, c->o, &c->next_pages_id);
 	d->net_ns_id = net_ns_id; /* the same ids as ids-N.img net_ns_id */
 	d->net_ns_arg = c;
+	d->new_file_id = new_file_id;
+	d->put_file = put_file;
+	d->file_arg = c;
 	c->ext_dump = d;
 	return 0;
 }
@@ -52,6 +70,8 @@ void ext_dump_finish(struct crisp_ctx *c, bool keep_running)
 {
 	if (!c->ext_dump)
 		return;
+	if (((struct fdk_dump *)c->ext_dump)->netlock_missing)
+		log_warn(c->log, "nft is not installed: established TCP connections were not locked during the dump");
 	fdk_dump_finish(c->ext_dump, keep_running);
 	free(c->ext_dump);
 	c->ext_dump = NULL;

@@ -102,6 +102,8 @@ int img_reader_open_type_at(int dirfd, enum img_type type, unsigned long id,
 			    struct img_reader **ret, struct cr_error **err);
 const struct img_desc *img_reader_desc(const struct img_reader *r);
 const char *img_reader_label(const struct img_reader *r);
+/* The file descriptor being read (owned by the reader). */
+int img_reader_fd(const struct img_reader *r);
 /*
  * Next entry.  Returns 1 with *ret filled, 0 at a clean end of file, or a
  * negative errno (truncated size prefix, entry or payload; malformed

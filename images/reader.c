@@ -111,6 +111,11 @@ const struct img_desc *img_reader_desc(const struct img_reader *r)
 	return r->desc;
 }
 
+int img_reader_fd(const struct img_reader *r)
+{
+	return r->fd;
+}
+
 const char *img_reader_label(const struct img_reader *r)
 {
 	return r->label;

@@ -6,7 +6,8 @@
 set -eu
 pkgs=(meson ninja-build pkg-config gcc libc6-dev python3 python3-protobuf
       libprotobuf-c-dev protobuf-c-compiler libjansson-dev libzstd-dev libarchive-dev
-      zstd xz-utils gzip tar procps iproute2
+      zstd xz-utils gzip tar procps iproute2 nftables
+      nginx redis-server
       libprotobuf-c1 libnl-3-200 libnet1 libbsd0 libgnutls30 libnftables1 libjansson4)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -16,5 +17,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# the servers are for the engine tests, which start their own: keep
+	# the packages' init scripts from starting them at install time
+	policy=/usr/sbin/policy-rc.d
+	restore_policy=
+	[ -e $policy ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod +x $policy; restore_policy=1; }
 	apt-get install -y -qq "${missing[@]}" >/dev/null
+	[ -z "$restore_policy" ] || rm -f $policy
 fi

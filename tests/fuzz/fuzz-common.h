@@ -93,6 +93,19 @@ static inline char *fz_decode(int fd, bool pretty, bool nopl)
 		abort();
 	}
 	cr_err_free(&err);
+	/* the streaming text sink (crit decode) must say exactly what the tree path says */
+	if (lseek(img_reader_fd(r), 0, SEEK_SET) == 0) {
+		struct img_reader *r2 = NULL;
+		char *streamed = NULL;
+		int k = img_reader_open_fd(dup(img_reader_fd(r)), "fuzz", &r2, &err);
+		if (k == 0)
+			k = img_json_decode_text(r2, pretty, nopl, &streamed, &err);
+		if ((k == 0) != (text != NULL) || (text && strcmp(text, streamed)))
+			abort();
+		free(streamed);
+		cr_err_free(&err);
+		img_reader_close(r2);
+	}
 	img_reader_close(r);
 	return text;
 }
