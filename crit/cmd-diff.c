@@ -31,31 +31,14 @@ static void print_item(const struct ins_diff_item *it)
 
 static int run_diff(const struct crit_cmd *self, int argc, char **argv, struct cr_error **err)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ins_ckpt *a = NULL, *b = NULL;
 	struct ins_diff *d = NULL;
 	bool json = false;
-	int opt, r;
+	int r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = true;
-		} else if (opt == 'h') {
-			crit_usage(self);
-			return 0;
-		} else {
-			return CRIT_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "usage: crit %s %s\n", self->name, self->args);
-		return CRIT_EXIT_USAGE;
-	}
+	r = crit_parse_json_args(self, argc, argv, 2, &json);
+	if (r != 0)
+		return r > 0 ? 0 : CRIT_EXIT_USAGE;
 	r = crit_open_ckpt(argv[optind], &a, err);
 	if (r >= 0)
 		r = crit_open_ckpt(argv[optind + 1], &b, err);

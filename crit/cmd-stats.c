@@ -104,33 +104,16 @@ static json_t *to_json(const struct row *r, size_t n)
 
 static int run_stats(const struct crit_cmd *self, int argc, char **argv, struct cr_error **err)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ins_ckpt *c = NULL;
 	struct ins_stats s;
 	struct row rows[2][16];
 	size_t n[2] = { 0, 0 };
 	bool json = false;
-	int opt, r;
+	int r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		if (opt == 'j') {
-			json = true;
-		} else if (opt == 'h') {
-			crit_usage(self);
-			return 0;
-		} else {
-			return CRIT_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "usage: crit %s %s\n", self->name, self->args);
-		return CRIT_EXIT_USAGE;
-	}
+	r = crit_parse_json_args(self, argc, argv, 1, &json);
+	if (r != 0)
+		return r > 0 ? 0 : CRIT_EXIT_USAGE;
 	r = crit_open_ckpt(argv[optind], &c, err);
 	if (r < 0)
 		return r;

@@ -19,6 +19,14 @@ struct crit_cmd {
 
 /* Print "usage: crit NAME ARGS" and the help line to stdout. */
 void crit_usage(const struct crit_cmd *c);
+/*
+ * Options of the commands that take only [--json] and nargs operands:
+ * 0 with argv[optind] the first operand, 1 when --help was printed, or
+ * -EINVAL after printing the usage (exit with CRIT_EXIT_USAGE).
+ */
+#include <stdbool.h>
+int crit_parse_json_args(const struct crit_cmd *self, int argc, char **argv, int nargs,
+			 bool *json);
 /* Exit status for a usage error (bad option, missing argument). */
 #define CRIT_EXIT_USAGE 2
 

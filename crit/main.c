@@ -2,6 +2,8 @@
 /* crit: the CRIU image toolkit.  Finds the command, runs it, prints an
  * error once and turns it into an exit status. */
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +15,34 @@ static const struct crit_cmd *const cmds[] = { CRIT_COMMANDS };
 void crit_usage(const struct crit_cmd *c)
 {
 	printf("usage: crit %s %s\n\n%s\n", c->name, c->args, c->help);
+}
+
+int crit_parse_json_args(const struct crit_cmd *self, int argc, char **argv, int nargs,
+			 bool *json)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		if (opt == 'j') {
+			*json = true;
+		} else if (opt == 'h') {
+			crit_usage(self);
+			return 1;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != nargs) {
+		fprintf(stderr, "usage: crit %s %s\n", self->name, self->args);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void help(FILE *f)
