@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "file-locks.h"
 #include "io.h"
 #include "engine.h"
 #include "xalloc.h"
@@ -296,6 +297,9 @@ static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 	if (r < 0)
 		return r;
 	r = ext_dump_init(c, err);
+	if (r < 0)
+		return r;
+	r = file_locks_dump(c, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < c->tree.n; i++) {

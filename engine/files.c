@@ -20,6 +20,7 @@
 #include "xalloc.h"
 
 static const struct fd_ops *const fd_ops_table[] = {
+	&fd_ops_pty, /* before reg: ptys are character devices too */
 	&fd_ops_reg,
 	&fd_ops_pipe,
 	&fd_ops_fifo,
@@ -448,6 +449,10 @@ int files_open_entry(struct crisp_ctx *c, uint32_t id, int *ret_fd, struct cr_er
 int files_restore_task(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen)
 {
 	int maxfd = -1;
+	int rt = tty_restore_ctty(c, t, msg, msglen);
+
+	if (rt < 0)
+		return rt;
 
 	for (size_t i = 0; i < t->n_fds; i++) {
 		const FdinfoEntry *fdi = t->fds[i];

@@ -37,6 +37,9 @@ extern const struct fd_ops fd_ops_reg;
 extern const struct fd_ops fd_ops_pipe;
 extern const struct fd_ops fd_ops_fifo;
 extern const struct fd_ops fd_ops_tty;
+extern const struct fd_ops fd_ops_pty;
+/* tty.c: in a restored session leader, before its fds are placed */
+int tty_restore_ctty(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen);
 
 /* pipes.c, shared with fifo.c: the bytes in a pipe, once per inode */
 bool pipe_seen(struct crisp_ctx *c, uint64_t ino);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "file-locks.h"
 #include "engine.h"
 #include "xalloc.h"
 
@@ -477,6 +478,9 @@ static int do_restore(struct crisp_ctx *c, pid_t *ret_root, struct cr_error **er
 			return r;
 		/* threads before the leader's credentials: clone3(set_tid) needs our caps */
 		r = threads_create(c, t, err);
+		if (r < 0)
+			return r;
+		r = file_locks_restore(c, t, err);
 		if (r < 0)
 			return r;
 		r = core_restore_late(c, t, err);

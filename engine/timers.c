@@ -70,6 +70,11 @@ static int timers_parse(pid_t pid, struct ptimer **ret, size_t *ret_n, struct cr
 
 	snprintf(path, sizeof(path), "/proc/%d/timers", pid);
 	f = fopen(path, "re");
+	if (!f && errno == ENOENT) { /* a kernel without CONFIG_CHECKPOINT_RESTORE */
+		*ret = NULL;
+		*ret_n = 0;
+		return 1;
+	}
 	if (!f)
 		return cr_err_sys(err, -errno, "task %d: open %s", pid, path);
 	while (fgets(line, sizeof(line), f)) {
@@ -136,8 +141,11 @@ int timers_dump(struct crisp_ctx *c, struct task *t, TaskTimersEntry *tt, struct
 	int r;
 
 	r = timers_parse(t->pid, &v, &n, err);
-	if (r < 0 || !n)
-		return r;
+	if (r > 0)
+		pr_warn(c, "task %d: no /proc/%d/timers: its POSIX timers (if any) are not dumped",
+			t->pid, t->pid);
+	if (r != 0 || !n)
+		return r < 0 ? r : 0;
 	tt->posix = xcalloc(n, sizeof(*tt->posix));
 	for (size_t i = 0; i < n; i++) {
 		int64_t spec[4]; /* interval sec/nsec, value sec/nsec */
