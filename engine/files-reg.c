@@ -170,9 +170,10 @@ const struct fd_ops fd_ops_reg = {
 };
 
 /*
- * CRIU writes terminals as TTY entries (with tty-info.img).  crisp reads
- * them for --shell-job only: the task gets crisp's own terminal.  crisp's
- * dumps record terminals as REG paths, so nothing matches on dump.
+ * The --shell-job terminal: a TTY entry whose pty pair is not inside the
+ * tree (tty.c takes the pairs that are).  On restore the task gets
+ * crisp's own terminal; on dump such a slave is recorded as a REG path,
+ * so nothing matches here.
  */
 static bool tty_match(const struct fd_dump_info *fi)
 {
