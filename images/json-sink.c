@@ -152,6 +152,13 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* Bytes that stand for themselves in a JSON string (printable ASCII but " and \\). */
+static const bool plain_byte[256] = {
+	[0x20 ... 0x21] = true, /* 0x22 is " */
+	[0x23 ... 0x5b] = true, /* 0x5c is \\ */
+	[0x5d ... 0x7e] = true,
+};
+
 static void put_string(struct img_jtext *t, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -161,7 +168,7 @@ static void put_string(struct img_jtext *t, const char *s, size_t n)
 		unsigned char c = u[i];
 		size_t j = i;
 
-		while (j < n && u[j] >= 0x20 && u[j] < 0x7f && u[j] != '"' && u[j] != '\\')
+		while (j < n && plain_byte[u[j]])
 			j++;
 		if (j > i) {
 			tput(t, s + i, j - i);

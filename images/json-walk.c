@@ -96,11 +96,29 @@ static void emit_cstr(struct img_jsink *s, const char *p)
 	s->ops->str(s, p, strlen(p));
 }
 
+/* "0x1f" or "-0x1f", without printf: pretty decode formats many of these */
+static size_t fmt_hex(char *buf, bool neg, uint64_t mag)
+{
+	static const char hx[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0, k = 0;
+
+	do
+		tmp[k++] = hx[mag & 15];
+	while (mag >>= 4);
+	if (neg)
+		buf[n++] = '-';
+	buf[n++] = '0';
+	buf[n++] = 'x';
+	while (k)
+		buf[n++] = tmp[--k];
+	return n;
+}
+
 static void emit_hex(struct img_jsink *s, bool neg, uint64_t mag)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%s0x%" PRIx64, neg ? "-" : "", mag);
-	s->ops->str(s, buf, n);
+	char buf[24];
+	s->ops->str(s, buf, fmt_hex(buf, neg, mag));
 }
 
 static void emit_flags(struct img_jsink *s, uint64_t v, const struct img_flag *map, size_t n)
@@ -109,17 +127,26 @@ static void emit_flags(struct img_jsink *s, uint64_t v, const struct img_flag *m
 	size_t len = 0;
 	uint64_t known = 0;
 
-	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(map[i].name);
 		known |= map[i].value;
-		if ((v & map[i].value) && len < sizeof(buf))
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " | " : "",
-					map[i].name);
+		if (!(v & map[i].value) || len + k + 3 + 24 > sizeof(buf))
+			continue;
+		if (len) {
+			memcpy(buf + len, " | ", 3);
+			len += 3;
+		}
+		memcpy(buf + len, map[i].name, k);
+		len += k;
 	}
-	if ((v & ~known) && len < sizeof(buf))
-		len += snprintf(buf + len, sizeof(buf) - len, "%s0x%" PRIx64, len ? " | " : "",
-				v & ~known);
-	s->ops->str(s, buf, len < sizeof(buf) ? len : sizeof(buf) - 1);
+	if (v & ~known) {
+		if (len) {
+			memcpy(buf + len, " | ", 3);
+			len += 3;
+		}
+		len += fmt_hex(buf + len, false, v & ~known);
+	}
+	s->ops->str(s, buf, len);
 }
 
 static void emit_int(struct img_jsink *s, const ProtobufCFieldDescriptor *f,
