@@ -67,6 +67,11 @@ decode_all() {
 			"$CRIT" decode -i "$f" >/dev/null 2>"$T/crit.err" ||
 				fail "crit cannot decode $(basename "$f"): $(tail -n 1 "$T/crit.err")"
 		fi
+		# Debian's own Python crit (package criu 3.17), where installed
+		if [ -x /usr/bin/crit ]; then
+			/usr/bin/crit decode -i "$f" >/dev/null 2>"$T/crit317.err" ||
+				fail "Debian's crit cannot decode $(basename "$f"): $(tail -n 1 "$T/crit317.err")"
+		fi
 	done
 }
 
