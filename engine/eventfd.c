@@ -49,7 +49,6 @@ static int eventfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 {
 	const EventfdFileEntry *e = fe->efd;
 	_cleanup_close_ int fd = -1;
-	int r;
 
 	if (!e)
 		return cr_err(err, -EINVAL, "file %u: EVENTFD without efd", fe->id);
@@ -66,14 +65,7 @@ static int eventfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 			return cr_err_sys(err, -errno, "eventfd %u: counter %llu", e->id,
 					  (unsigned long long)v);
 	}
-	r = fdk_set_fl(fd, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(fd, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return fdk_open_done(TAKE_FD(fd), e->flags, e->fown, ret_fd, err);
 }
 
 const struct fdk_ops fdk_eventfd_ops = {

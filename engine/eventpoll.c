@@ -75,21 +75,13 @@ static int eventpoll_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_
 {
 	const EventpollFileEntry *e = fe->epfd;
 	_cleanup_close_ int fd = -1;
-	int r;
 
 	if (!e)
 		return cr_err(err, -EINVAL, "file %u: EVENTPOLL without epfd", fe->id);
 	fd = epoll_create1(EPOLL_CLOEXEC);
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "epoll_create1 %u", e->id);
-	r = fdk_set_fl(fd, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(fd, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return fdk_open_done(TAKE_FD(fd), e->flags, e->fown, ret_fd, err);
 }
 
 /* In the restored task: every target is at its number now. */

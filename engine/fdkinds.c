@@ -203,6 +203,21 @@ int fdk_set_fl(int fd, uint32_t flags, struct cr_error **err)
 	return 0;
 }
 
+int fdk_open_done(int fd, uint32_t flags, const FownEntry *fown, int *ret_fd,
+		  struct cr_error **err)
+{
+	int r = fdk_set_fl(fd, flags, err);
+
+	if (r == 0)
+		r = fdk_fown_restore(fd, fown, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 /* ---- socket options ---- */
 
 static int gso_int(int sk, int level, int name, int dflt)

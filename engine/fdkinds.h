@@ -176,6 +176,10 @@ FownEntry *fdk_fown_new(int local_fd);
 int fdk_fown_restore(int fd, const FownEntry *fown, struct cr_error **err);
 /* Reopen flags restorable with fcntl(F_SETFL). */
 int fdk_set_fl(int fd, uint32_t flags, struct cr_error **err);
+/* The last step of every open: file flags, then owner; fd is taken over
+ * (closed on failure) and handed back in *ret_fd. */
+int fdk_open_done(int fd, uint32_t flags, const FownEntry *fown, int *ret_fd,
+		  struct cr_error **err);
 
 SkOptsEntry *fdk_skopts_dump(int sk, bool inet);
 int fdk_skopts_restore(int sk, const SkOptsEntry *o, struct cr_error **err);

@@ -231,14 +231,7 @@ static int inotify_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 	/* each detour queued an IN_IGNORED the task must not see */
 	while (removed && read(fd, buf, sizeof(buf)) > 0)
 		;
-	r = fdk_set_fl(fd, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(fd, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return fdk_open_done(TAKE_FD(fd), e->flags, e->fown, ret_fd, err);
 }
 
 const struct fdk_ops fdk_inotify_ops = {

@@ -44,7 +44,6 @@ static int signalfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_f
 	const SignalfdEntry *e = fe->sgfd;
 	_cleanup_close_ int fd = -1;
 	uint64_t mask;
-	int r;
 
 	if (!e)
 		return cr_err(err, -EINVAL, "file %u: SIGNALFD without sgfd", fe->id);
@@ -55,14 +54,7 @@ static int signalfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_f
 	if (fd < 0)
 		return cr_err_sys(err, -errno, "signalfd %u (mask 0x%llx)", e->id,
 				  (unsigned long long)mask);
-	r = fdk_set_fl(fd, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(fd, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return fdk_open_done(TAKE_FD(fd), e->flags, e->fown, ret_fd, err);
 }
 
 const struct fdk_ops fdk_signalfd_ops = {

@@ -334,14 +334,7 @@ static int inet_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd,
 		setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 0 }, sizeof(int));
 	else
 		setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
-	r = fdk_set_fl(sk, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(sk, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(sk);
-	return 0;
+	return fdk_open_done(TAKE_FD(sk), e->flags, e->fown, ret_fd, err);
 }
 
 const struct fdk_ops fdk_inet_ops = {

@@ -112,14 +112,7 @@ static int timerfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 			return cr_err_sys(err, -errno, "timerfd %u: set %llu ticks", e->id,
 					  (unsigned long long)t);
 	}
-	r = fdk_set_fl(fd, e->flags, err);
-	if (r < 0)
-		return r;
-	r = fdk_fown_restore(fd, e->fown, err);
-	if (r < 0)
-		return r;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return fdk_open_done(TAKE_FD(fd), e->flags, e->fown, ret_fd, err);
 }
 
 const struct fdk_ops fdk_timerfd_ops = {
