@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "mem-parent.h"
 #include "cleanup.h"
 #include "xalloc.h"
 
@@ -338,6 +339,8 @@ static int p_soft_dirty(char **msg)
 		return fail_errno(msg, "/proc/self/clear_refs");
 	if (write(fd, "4", 1) != 1)
 		return fail_errno(msg, "clearing soft-dirty bits");
+	if (!mem_soft_dirty_works())
+		return fail(msg, "the kernel does not track soft-dirty pages (CONFIG_MEM_SOFT_DIRTY)");
 	return 0;
 }
 
@@ -630,7 +633,7 @@ struct feature {
 
 static const struct feature features[] = {
 	{ "mnt_id", p_mnt_id, NULL },
-	{ "mem_dirty_track", p_soft_dirty, "incremental dumps (pre-dump, --track-mem) are not implemented" },
+	{ "mem_dirty_track", p_soft_dirty, NULL },
 	{ "aio_remap", NULL, "AIO rings are not checkpointed" },
 	{ "timerfd", p_timerfd, NULL },
 	{ "tun", NULL, "tun devices are not checkpointed" },
@@ -704,7 +707,10 @@ const char *const *crisp_check_feature_names(void)
 void crisp_check_rpc_features(struct crisp_rpc_features *f)
 {
 	/* What crisp can do, not only what the kernel has. */
-	f->mem_track = false;
+	char *msg = NULL;
+
+	f->mem_track = p_soft_dirty(&msg) == 0;
+	free(msg);
 	f->lazy_pages = false;
 	f->pidfd_store = false;
 }

@@ -846,7 +846,7 @@ void crisp_cli_usage(FILE *f, bool full)
 		return;
 	fputs("\nCommands:\n"
 	      "  dump           checkpoint a process tree identified by pid\n"
-	      "  pre-dump       pre-dump memory of a tree (not supported yet)\n"
+	      "  pre-dump       dump the memory of a tree, leaving it running (incremental dumps)\n"
 	      "  restore        restore a process tree from its images\n"
 	      "  check          check that the kernel has what crisp needs\n"
 	      "  swrk FD        answer CRIU RPC requests on socket FD (runc, go-criu, libcriu)\n"

@@ -115,7 +115,7 @@ struct dfile {
 };
 
 struct dump_stats {
-	uint64_t pages_scanned, pages_written, pages_zero;
+	uint64_t pages_scanned, pages_written, pages_zero, pages_parent;
 	double t_freeze, t_frozen, t_mem, t_memwrite;
 };
 

@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "file-locks.h"
 #include "io.h"
+#include "mem-parent.h"
 #include "engine.h"
 #include "xalloc.h"
 
@@ -214,6 +215,8 @@ static int dump_task(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	t->scratch = ret;
 	/* ids first: namespace ids are numbered in the order they are met */
 	r = core_write_ids(c, t, t->idx + 2, err);
+	if (r >= 0 && c->o->cmd == CRISP_CMD_PRE_DUMP)
+		return mem_dump(c, t, err); /* pre-dump: memory only */
 	if (r >= 0)
 		r = core_dump(c, t, err);
 	if (r >= 0)
@@ -267,7 +270,7 @@ static int write_stats(struct crisp_ctx *c, struct cr_error **err)
 	ds.memwrite_time = c->st.t_memwrite * 1e6;
 	ds.pages_scanned = c->st.pages_scanned;
 	ds.pages_written = c->st.pages_written;
-	ds.pages_skipped_parent = 0;
+	ds.pages_skipped_parent = c->st.pages_parent;
 	ds.pages_lazy = 0;
 	se.dump = &ds;
 	r = img_writer_open_at(c->imgfd, "stats-dump", img_desc_get(IMG_STATS), &w, err);
@@ -281,12 +284,62 @@ static int write_stats(struct crisp_ctx *c, struct cr_error **err)
 	return img_writer_commit(w, err);
 }
 
+/* DIR/parent -> --prev-images-dir, as CRIU links an incremental dump to its parent. */
+static int link_parent(struct crisp_ctx *c, struct cr_error **err)
+{
+	const char *prev = c->o->prev_images_dir;
+	int fd;
+
+	if (!prev)
+		return 0;
+	if (unlinkat(c->imgfd, "parent", 0) < 0 && errno != ENOENT)
+		return cr_err_sys(err, -errno, "remove old 'parent' link");
+	if (symlinkat(prev, c->imgfd, "parent") < 0)
+		return cr_err_sys(err, -errno, "symlink 'parent' -> '%s'", prev);
+	fd = openat(c->imgfd, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_err_sys(err, -errno, "parent images dir '%s' (relative to the images dir)",
+				  prev);
+	close(fd);
+	return 0;
+}
+
+/* Reset soft-dirty bits so the next (pre-)dump sees what changed since this one. */
+static int clear_soft_dirty(struct crisp_ctx *c, struct cr_error **err)
+{
+	for (size_t i = 0; i < c->tree.n; i++) {
+		struct task *t = c->tree.tasks[i];
+		char path[64];
+		int fd, r = 0;
+
+		if (t->state == TASK_DEAD)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/clear_refs", t->pid);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cr_err_sys(err, -errno, "open '%s'", path);
+		if (write(fd, "4", 1) != 1)
+			r = cr_err_sys(err, -errno, "task %d: resetting soft-dirty bits", t->pid);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 {
 	double t0 = now_sec(), t1;
 	int r;
 
 	mem_zero_pfn(c);
+	if ((c->o->track_mem || c->o->cmd == CRISP_CMD_PRE_DUMP) && !mem_soft_dirty_works())
+		return cr_err(err, -EOPNOTSUPP,
+			      "tracking memory is not available: the kernel does not track soft-dirty pages%s",
+			      c->o->track_mem ? "; consider omitting --track-mem" : "");
+	r = link_parent(c, err);
+	if (r < 0)
+		return r;
 	r = pstree_collect(c, c->o->tree, err);
 	if (r < 0)
 		return r;
@@ -325,6 +378,8 @@ static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 		r = ghost_dump_commit(c, err);
 	if (r >= 0)
 		r = seccomp_dump_commit(c, err);
+	if (r >= 0 && (c->o->track_mem || c->o->cmd == CRISP_CMD_PRE_DUMP))
+		r = clear_soft_dirty(c, err);
 	c->st.t_frozen = now_sec() - t1;
 	if (r >= 0)
 		r = write_stats(c, err);
@@ -345,11 +400,12 @@ int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_
 	}
 	r = do_dump(&c, err);
 	/* sockets leave TCP repair mode only if the tasks go on running */
-	ext_dump_finish(&c, r < 0 || o->leave_running || o->track_mem || o->leave_stopped);
+	ext_dump_finish(&c, r < 0 || o->leave_running || o->track_mem || o->leave_stopped ||
+				    o->cmd == CRISP_CMD_PRE_DUMP);
 	if (r < 0) {
 		pr_err(&c, "dump failed, resuming the tree");
 		resume_all(&c, 0);
-	} else if (o->leave_running || o->track_mem) {
+	} else if (o->leave_running || o->track_mem || o->cmd == CRISP_CMD_PRE_DUMP) {
 		resume_all(&c, 0);
 	} else if (o->leave_stopped) {
 		resume_all(&c, SIGSTOP);
@@ -357,8 +413,9 @@ int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_
 		kill_all(&c);
 	}
 	if (r >= 0)
-		pr_info(&c, "dump of %d done: %llu pages written of %llu scanned", o->tree,
-			(unsigned long long)c.st.pages_written,
+		pr_info(&c, "dump of %d done: %llu pages written, %llu in the parent, of %llu scanned",
+			o->tree, (unsigned long long)c.st.pages_written,
+			(unsigned long long)c.st.pages_parent,
 			(unsigned long long)c.st.pages_scanned);
 	if (r >= 0 && o->display_stats)
 		fprintf(stdout, "Displaying dump stats:\nFreezing time: %.0f us\nFrozen time: %.0f us\nMemory dump time: %.0f us\nPages scanned: %llu\nPages written: %llu\n",

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "mem-parent.h"
 #include "rpc.h"
 #include "xalloc.h"
 
@@ -232,12 +233,16 @@ static int run(struct crisp_opts *o, const struct crisp_cli *cli)
 	struct actions act = { .o = o };
 	int r;
 
-	if (cli->unsupported_cmd || o->cmd == CRISP_CMD_CPUINFO || o->cmd == CRISP_CMD_PRE_DUMP) {
+	if (cli->unsupported_cmd || o->cmd == CRISP_CMD_CPUINFO) {
 		fprintf(stderr, "Error: '%s' is not supported by crisp\n", cli->cmd_name);
 		return 1;
 	}
 	if (o->lazy_pages) {
 		fprintf(stderr, "Error: --lazy-pages is not supported by crisp\n");
+		return 1;
+	}
+	if (o->cmd == CRISP_CMD_PRE_DUMP && !mem_soft_dirty_works()) {
+		fprintf(stderr, "Error: 'pre-dump' is not supported on this kernel: tracking memory is not available (no soft-dirty pages)\n");
 		return 1;
 	}
 	if (o->cmd == CRISP_CMD_CHECK)
@@ -261,7 +266,8 @@ static int run(struct crisp_opts *o, const struct crisp_cli *cli)
 		o->notify = run_actions;
 		o->notify_ctx = &act;
 	}
-	r = o->cmd == CRISP_CMD_DUMP ? cmd_dump(o, &err) : cmd_restore(o, &err);
+	r = o->cmd == CRISP_CMD_DUMP || o->cmd == CRISP_CMD_PRE_DUMP ? cmd_dump(o, &err)
+									: cmd_restore(o, &err);
 	actions_release(&act);
 	if (r < 0)
 		return fail(&err, r);

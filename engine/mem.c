@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "mem-parent.h"
 #include "pages-src.h"
 #include "io.h"
 #include "xalloc.h"
@@ -29,6 +30,7 @@
 #define PME_PRESENT (1ull << 63)
 #define PME_SWAP (1ull << 62)
 #define PME_FILE (1ull << 61)
+#define PME_SOFT_DIRTY (1ull << 55)
 #define PME_PFN_MASK ((1ull << 55) - 1)
 #define IOV_BATCH 512
 #define COPY_BUF (8u << 20)
@@ -66,6 +68,7 @@ struct page_writer {
 	struct iovec riov[IOV_BATCH];
 	size_t n_riov;
 	uint64_t written;
+	struct mem_parent *parent; /* pages not soft-dirty since it can stay there */
 };
 
 static int pw_flush(struct page_writer *pw, struct cr_error **err)
@@ -143,6 +146,32 @@ static int pw_add(struct page_writer *pw, unsigned long vaddr_img, unsigned long
 	return 0;
 }
 
+/* A run the parent images hold: a PE_PARENT entry, no bytes. */
+static int pw_add_parent(struct page_writer *pw, unsigned long vaddr_img, uint64_t npages,
+			 struct cr_error **err)
+{
+	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
+
+	pe.vaddr = vaddr_img;
+	pe.has_nr_pages = true;
+	pe.nr_pages = npages;
+	pe.has_flags = true;
+	pe.flags = IMG_PE_PARENT;
+	return img_writer_put(pw->pagemap, &pe.base, err);
+}
+
+static int pw_run(struct crisp_ctx *c, struct page_writer *pw, bool parent,
+		  unsigned long vaddr_img, unsigned long addr, uint64_t npages,
+		  struct cr_error **err)
+{
+	if (parent) {
+		c->st.pages_parent += npages;
+		return pw_add_parent(pw, vaddr_img, npages, err);
+	}
+	c->st.pages_written += npages;
+	return pw_add(pw, vaddr_img, addr, npages, err);
+}
+
 /*
  * Walk the pagemap of [start, end) and queue the runs of pages worth
  * keeping: present or swapped, not the zero page, and for private mappings
@@ -156,6 +185,7 @@ static int dump_range(struct crisp_ctx *c, int pmfd, struct page_writer *pw, uns
 {
 	static uint64_t ents[4096];
 	unsigned long run = 0, run_n = 0;
+	bool run_par = false;
 	int r;
 
 	for (unsigned long a = start; a < end;) {
@@ -170,7 +200,7 @@ static int dump_range(struct crisp_ctx *c, int pmfd, struct page_writer *pw, uns
 					  pw->pid, a);
 		for (size_t i = 0; i < n; i++, a += PAGE_SIZE_) {
 			uint64_t e = ents[i];
-			bool keep = false;
+			bool keep = false, par = false;
 
 			c->st.pages_scanned++;
 			if (mode == RANGE_ALL || (e & PME_SWAP))
@@ -182,26 +212,31 @@ static int dump_range(struct crisp_ctx *c, int pmfd, struct page_writer *pw, uns
 					c->st.pages_zero++;
 				}
 			}
-			if (keep) {
-				if (!run_n)
-					run = a;
+			/* unchanged since the parent dump reset soft-dirty: leave it there */
+			if (keep && mode == RANGE_PRIVATE && pw->parent && !(e & PME_SOFT_DIRTY) &&
+			    mem_parent_has(pw->parent, a - start + img_base, 1))
+				par = true;
+			if (keep && run_n && par == run_par) {
 				run_n++;
 				continue;
 			}
 			if (run_n) {
-				r = pw_add(pw, run - start + img_base, run, run_n, err);
+				r = pw_run(c, pw, run_par, run - start + img_base, run, run_n, err);
 				if (r < 0)
 					return r;
-				c->st.pages_written += run_n;
 				run_n = 0;
+			}
+			if (keep) {
+				run = a;
+				run_n = 1;
+				run_par = par;
 			}
 		}
 	}
 	if (run_n) {
-		r = pw_add(pw, run - start + img_base, run, run_n, err);
+		r = pw_run(c, pw, run_par, run - start + img_base, run, run_n, err);
 		if (r < 0)
 			return r;
-		c->st.pages_written += run_n;
 	}
 	return 0;
 }
@@ -247,6 +282,7 @@ static int pw_close(struct page_writer *pw, int r, struct cr_error **err)
 	if (pw->buf)
 		munmap(pw->buf, COPY_BUF);
 	pw->buf = NULL;
+	mem_parent_close(TAKE_PTR(pw->parent));
 	return r;
 }
 
@@ -430,6 +466,10 @@ int mem_dump(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	}
 
 	r = pw_open(c, &pw, IMG_PAGEMAP, t->pid, t->pid, err);
+	/* as CRIU: pages stay in the parent only when memory is tracked (soft-dirty) */
+	if (r >= 0 && c->o->prev_images_dir &&
+	    (c->o->track_mem || c->o->cmd == CRISP_CMD_PRE_DUMP))
+		r = mem_parent_open(c->imgfd, t->pid, &pw.parent, err);
 	for (size_t i = 0; r >= 0 && i < t->vmas.n; i++) {
 		struct pvma *v = &t->vmas.v[i];
 
@@ -681,6 +721,34 @@ static struct shm_rec *shm_find(struct crisp_ctx *c, uint64_t shmid)
 	return NULL;
 }
 
+/* Pages of a PE_PARENT entry: read from the parent chain, written into the task. */
+static int parent_pages_write(struct task *t, struct mem_parent *mp, unsigned long addr,
+			      uint64_t vaddr, uint64_t len, struct cr_error **err)
+{
+	size_t cap = len < COPY_BUF ? len : COPY_BUF;
+	uint8_t *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int r = 0;
+
+	if (buf == MAP_FAILED)
+		return cr_err_sys(err, -errno, "task %d: buffer for parent pages", t->pid);
+	for (uint64_t done = 0; r >= 0 && done < len;) {
+		size_t k = len - done < cap ? len - done : cap;
+		struct iovec l = { buf, k }, rv = { (void *)(addr + done), k };
+		ssize_t w;
+
+		r = mem_parent_read(mp, vaddr + done, buf, k, err);
+		if (r < 0)
+			break;
+		w = process_vm_writev(t->pid, &l, 1, &rv, 1, 0);
+		if (w != (ssize_t)k)
+			r = cr_err_sys(err, w < 0 ? -errno : -EFAULT,
+				       "task %d: writing parent pages at %lx", t->pid, addr + done);
+		done += k;
+	}
+	munmap(buf, cap);
+	return r;
+}
+
 /* Copy the present pages of one pagemap image into the task. */
 static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, unsigned long id,
 		      unsigned long base, unsigned long lo_skip, unsigned long hi_skip,
@@ -696,6 +764,7 @@ static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, u
 	struct stat st;
 	uint64_t off = 0;
 	unsigned long pages_id = 0;
+	struct mem_parent *mp = NULL;
 	int r, tfd = -1;
 
 	r = img_reader_open_type_at(c->imgfd, type, id, &rd, err);
@@ -739,10 +808,27 @@ static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, u
 		unsigned long addr = pe->vaddr - base;
 
 		if (pe->has_flags && (pe->flags & IMG_PE_PARENT)) {
-			r = cr_err(err, -EOPNOTSUPP, "%s: pages in a parent image (incremental dumps) are not supported",
-				   img_reader_label(rd));
 			img_entry_release(&e);
-			break;
+			if (type != IMG_PAGEMAP) {
+				r = cr_err(err, -EOPNOTSUPP, "%s: shared memory pages in a parent image are not supported",
+					   img_reader_label(rd));
+				break;
+			}
+			if (overlaps(addr, addr + len, lo_skip, hi_skip))
+				continue;
+			if (!mp) {
+				r = mem_parent_open(c->imgfd, id, &mp, err);
+				if (r >= 0 && !mp)
+					r = cr_err(err, -ENOENT, "%s: pages in a parent image, but no parent pagemap-%lu",
+						   img_reader_label(rd), id);
+				if (r < 0)
+					break;
+			}
+			r = parent_pages_write(t, mp, addr, addr + base, len, err);
+			if (r < 0)
+				break;
+			c->st.pages_written += n;
+			continue;
 		}
 		if (pe->has_flags && !(pe->flags & IMG_PE_PRESENT)) {
 			img_entry_release(&e);
@@ -809,6 +895,7 @@ static int fill_pages(struct crisp_ctx *c, struct task *t, enum img_type type, u
 				       t->pid);
 	}
 out:
+	mem_parent_close(mp);
 	if (tfd >= 0)
 		inj(t, SYS_close, tfd, 0, 0, 0, 0, 0, NULL, "close", NULL);
 	if (map != MAP_FAILED)

@@ -548,7 +548,7 @@ static int do_dump(struct rpc *r, struct crisp_opts *o, const CriuReq *req,
 		if (rc < 0)
 			return rc;
 	}
-	resp.type = CRIU_REQ_TYPE__DUMP;
+	resp.type = req->type;
 	resp.success = true;
 	dr.has_restored = true;
 	dr.restored = false;
@@ -607,8 +607,10 @@ static int do_dump_restore(struct rpc *r, const CriuReq *req, struct cr_error **
 		}
 		if (o.lazy_pages)
 			rc = cr_err(err, -EOPNOTSUPP, "rpc: lazy pages are not supported by crisp");
-		else if (req->type == CRIU_REQ_TYPE__DUMP)
+		else if (req->type == CRIU_REQ_TYPE__DUMP || req->type == CRIU_REQ_TYPE__PRE_DUMP) {
+			o.cmd = req->type == CRIU_REQ_TYPE__PRE_DUMP ? CRISP_CMD_PRE_DUMP : CRISP_CMD_DUMP;
 			rc = do_dump(r, &o, req, err);
+		}
 		else
 			rc = do_restore(r, &o, err);
 	}

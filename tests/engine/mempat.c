@@ -2,7 +2,9 @@
 /*
  * Engine test program: fills memory of several kinds with a pattern and
  * verifies it forever, logging "iter=N bad=0".  A mismatch logs BAD and
- * exits 1.  Usage: mempat MiB LOG [untouched-MiB]
+ * exits 1.  A counter page is rewritten every iteration (each word holds
+ * the iteration number), so an incremental dump must take it fresh.
+ * Usage: mempat MiB LOG [untouched-MiB]
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
 	size_t untouched = argc > 3 ? strtoul(argv[3], NULL, 0) : 0;
 	FILE *log = fopen(argc > 2 ? argv[2] : "/dev/stdout", "a");
 	size_t n = mib << 17, sn = 1 << 17, hn = 1 << 15;
-	uint64_t *big, *shared, *heap, stackbuf[512];
+	uint64_t *big, *shared, *heap, *ctr, stackbuf[512];
 	char tmpl[4096];
 	char *fmap, *zero;
 	double acc = 1.0, acc2 = 1.0;
@@ -53,6 +55,10 @@ int main(int argc, char **argv)
 	zero = mmap(NULL, (untouched << 20) + 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	heap = malloc(hn * 8);
+	ctr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ctr == MAP_FAILED)
+		return 2;
+	memset(ctr, 0, 4096);
 	snprintf(tmpl, sizeof(tmpl), "%s.map", argc > 2 ? argv[2] : "/tmp/mempat");
 	fd = open(tmpl, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (big == MAP_FAILED || shared == MAP_FAILED || zero == MAP_FAILED || !heap || fd < 0)
@@ -86,6 +92,10 @@ int main(int argc, char **argv)
 			acc2 = acc2 * 1.0000001 + 0.5;
 		}
 		bad += acc != acc2;
+		for (int k = 0; k < 512; k++) {
+			bad += ctr[k] != it;
+			ctr[k] = it + 1;
+		}
 		fprintf(log, "iter=%lu bad=%zu\n", it, bad);
 		if (bad) {
 			fprintf(log, "BAD\n");
