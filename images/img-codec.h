@@ -64,6 +64,7 @@ struct img_jsink {
 };
 
 size_t img_pb_type_size(ProtobufCType t);
+bool img_pb_is_signed(ProtobufCType t);
 /* Emit the fields of m as key/value pairs (no braces). */
 void img_walk_fields(struct img_jsink *s, const ProtobufCMessage *m, bool pretty, bool hex);
 /* Emit m as one object. */

@@ -24,3 +24,8 @@ struct img_msg_rules {
 
 extern const struct img_msg_rules img_msg_rules[];
 extern const size_t img_msg_rules_count;
+
+/* The rules of a message (NULL if it has none) and of one of its fields
+ * (NULL if mr is NULL or the field has none); json-walk.c and json.c share them. */
+const struct img_msg_rules *img_msg_rules_find(const ProtobufCMessageDescriptor *d);
+const struct img_field_rule *img_field_rule(const struct img_msg_rules *mr, uint32_t id);

@@ -16,7 +16,7 @@
 #include "img-codec.h"
 #include "img-rules.h"
 
-static const struct img_msg_rules *msg_rules(const ProtobufCMessageDescriptor *d)
+const struct img_msg_rules *img_msg_rules_find(const ProtobufCMessageDescriptor *d)
 {
 	for (size_t i = 0; i < img_msg_rules_count; i++)
 		if (img_msg_rules[i].desc == d)
@@ -24,7 +24,7 @@ static const struct img_msg_rules *msg_rules(const ProtobufCMessageDescriptor *d
 	return NULL;
 }
 
-static const struct img_field_rule *field_rule(const struct img_msg_rules *mr, uint32_t id)
+const struct img_field_rule *img_field_rule(const struct img_msg_rules *mr, uint32_t id)
 {
 	if (!mr)
 		return NULL;
@@ -34,7 +34,7 @@ static const struct img_field_rule *field_rule(const struct img_msg_rules *mr, u
 	return NULL;
 }
 
-static bool is_signed(ProtobufCType t)
+bool img_pb_is_signed(ProtobufCType t)
 {
 	return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 ||
 	       t == PROTOBUF_C_TYPE_SFIXED32 || t == PROTOBUF_C_TYPE_INT64 ||
@@ -152,7 +152,7 @@ static void emit_flags(struct img_jsink *s, uint64_t v, const struct img_flag *m
 static void emit_int(struct img_jsink *s, const ProtobufCFieldDescriptor *f,
 		     const struct img_field_rule *rule, const void *p, bool pretty, bool hex)
 {
-	bool sig = is_signed(f->type);
+	bool sig = img_pb_is_signed(f->type);
 	int64_t v;
 	uint64_t u;
 
@@ -339,11 +339,11 @@ static void emit_repeated(struct img_jsink *s, const ProtobufCMessage *m,
 void img_walk_fields(struct img_jsink *s, const ProtobufCMessage *m, bool pretty, bool hex)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const struct img_msg_rules *mr = pretty ? msg_rules(d) : NULL;
+	const struct img_msg_rules *mr = pretty ? img_msg_rules_find(d) : NULL;
 
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const struct img_field_rule *rule = field_rule(mr, f->id);
+		const struct img_field_rule *rule = img_field_rule(mr, f->id);
 
 		if (!field_present(m, f))
 			continue;

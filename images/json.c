@@ -18,26 +18,6 @@
 #include "img-rules.h"
 #include "xalloc.h"
 
-static const struct img_field_rule *find_rule(const ProtobufCMessageDescriptor *d, uint32_t id)
-{
-	for (size_t i = 0; i < img_msg_rules_count; i++) {
-		if (img_msg_rules[i].desc != d)
-			continue;
-		for (size_t j = 0; j < img_msg_rules[i].n; j++)
-			if (img_msg_rules[i].rules[j].id == id)
-				return &img_msg_rules[i].rules[j];
-		return NULL;
-	}
-	return NULL;
-}
-
-static bool is_signed_type(ProtobufCType t)
-{
-	return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 ||
-	       t == PROTOBUF_C_TYPE_SFIXED32 || t == PROTOBUF_C_TYPE_INT64 ||
-	       t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
-}
-
 /* ---- JSON -> protobuf -------------------------------------------------- */
 
 static int parse_int_string(const char *s, const struct img_field_rule *rule,
@@ -121,7 +101,7 @@ static int parse_int_string(const char *s, const struct img_field_rule *rule,
 static int set_int(const ProtobufCFieldDescriptor *f, void *p, bool neg, uint64_t mag,
 		   const char *path, struct cr_error **err)
 {
-	bool sig = is_signed_type(f->type);
+	bool sig = img_pb_is_signed(f->type);
 	size_t sz = img_pb_type_size(f->type);
 
 	if (neg && !sig && mag != 0)
@@ -287,6 +267,7 @@ static int repeated_from_json(const json_t *v, const ProtobufCFieldDescriptor *f
 static int json_to_msg_at(const json_t *j, const ProtobufCMessageDescriptor *d, const char *path,
 			  ProtobufCMessage **ret, struct cr_error **err)
 {
+	const struct img_msg_rules *mr = img_msg_rules_find(d);
 	ProtobufCMessage *m;
 	const char *key;
 	json_t *v;
@@ -306,7 +287,7 @@ static int json_to_msg_at(const json_t *j, const ProtobufCMessageDescriptor *d, 
 			r = img_json_err(err, -EINVAL, "%s: unknown field for %s", sub, d->name);
 			break;
 		}
-		rule = find_rule(d, f->id);
+		rule = img_field_rule(mr, f->id);
 		p = (char *)m + f->offset;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			r = repeated_from_json(v, f, rule, m, sub, err);
