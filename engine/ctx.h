@@ -300,6 +300,7 @@ void ext_entry_free(FileEntry *fe);
 
 /* ---- pstree.c ---- */
 int pstree_collect(struct crisp_ctx *c, pid_t root, struct cr_error **err);
+int ns_check_task(pid_t pid, struct cr_error **err);
 int pstree_write(struct crisp_ctx *c, struct cr_error **err);
 int pstree_read(struct crisp_ctx *c, struct cr_error **err);
 

@@ -154,7 +154,9 @@ static void kill_all(struct crisp_ctx *c)
 			continue;
 		kill(t->pid, SIGKILL);
 	}
-	for (size_t i = 0; i < c->tree.n; i++) {
+	/* children first: a dying parent may wait for children that only we,
+	 * their tracer, can reap (the init of a pid namespace does) */
+	for (size_t i = c->tree.n; i-- > 0;) {
 		struct task *t = c->tree.tasks[i];
 		int st;
 

@@ -96,6 +96,9 @@ int pstree_collect(struct crisp_ctx *c, pid_t root, struct cr_error **err)
 			t->exit_code = ps.exit_code;
 			continue;
 		}
+		r = ns_check_task(t->pid, err);
+		if (r < 0)
+			return r;
 		r = ptr_seize(c, t, err);
 		if (r < 0 && t->parent && proc_read_stat(t->pid, &ps, NULL) == 0 &&
 		    (ps.state == 'Z' || ps.state == 'X')) {

@@ -175,6 +175,19 @@ void regs_free(ThreadInfoX86 *ti)
 		protobuf_c_message_free_unpacked(&ti->base, NULL);
 }
 
+/* syscalls that restart through a restart block and are safe to run again from scratch */
+static bool restart_again(unsigned long nr)
+{
+	switch (nr) {
+	case 7:   /* poll */
+	case 35:  /* nanosleep */
+	case 202: /* futex */
+	case 230: /* clock_nanosleep */
+		return true;
+	}
+	return false;
+}
+
 int regs_dump(struct crisp_ctx *c, struct task *t, ThreadInfoX86 **ret, struct cr_error **err)
 {
 	_cleanup_free_ uint8_t *x = xzalloc(XSAVE_BUF);
@@ -195,7 +208,14 @@ int regs_dump(struct crisp_ctx *c, struct task *t, ThreadInfoX86 **ret, struct c
 			r.rip -= 2;
 			break;
 		case -516: /* ERESTART_RESTARTBLOCK */
-			r.rax = 219; /* __NR_restart_syscall */
+			/*
+			 * The kernel would resume through restart_syscall and
+			 * the task's restart block, which a restored task does
+			 * not have: it would get EINTR (tail -f dies of that).
+			 * These sleeps still hold their arguments: run them
+			 * again, with their whole timeout.
+			 */
+			r.rax = restart_again(r.orig_rax) ? r.orig_rax : 219; /* __NR_restart_syscall */
 			r.rip -= 2;
 			break;
 		}
