@@ -609,7 +609,7 @@ static int move_vdso(struct crisp_ctx *c, struct task *t, struct pvma_list *cur,
 	const VmaEntry *img_vdso = NULL;
 	struct pvma *cvdso = NULL;
 	unsigned long lo = ~0ul, hi = 0, tmp;
-	long delta, ret;
+	long delta, ret = 0;
 	int r;
 
 	for (size_t i = 0; i < t->mm->n_vmas; i++)

@@ -70,7 +70,7 @@ static int timerfd_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd
 	const TimerfdEntry *e = fe->tfd;
 	_cleanup_close_ int fd = -1;
 	struct itimerspec its;
-	int r, sflags;
+	int sflags;
 
 	if (!e)
 		return cr_err(err, -EINVAL, "file %u: TIMERFD without tfd", fe->id);

@@ -31,4 +31,21 @@ wait_for 5 sh -c "[ \$(tail -n 1 $T/log) -gt $((N + 3)) ]" || fail "task stuck a
 grep -q "$P" "$T/err" || fail "error does not name the task: $(cat "$T/err")"
 "$CRISP" dump -t 999999 -D "$T/img2" -o dump.log 2>/dev/null && fail "dump of a missing pid succeeded"
 kill -9 "$P"
+
+# a tree in its own pid namespace (a container's init) would come back
+# with other pids: refused before anything is touched, and left running
+if command -v unshare >/dev/null && unshare -pf true 2>/dev/null; then
+	setsid unshare -pf --mount-proc sh -c 'while :; do echo u >>"$0"; sleep 0.05; done' "$T/ns.log" \
+		</dev/null >/dev/null 2>&1 &
+	Q=$!; PIDS="$PIDS $Q"
+	wait_for 5 test -s "$T/ns.log" || fail "unshare loop did not start"
+	mkdir -p "$T/img3"
+	"$CRISP" dump -t "$Q" -D "$T/img3" -o dump.log 2>"$T/ns.err" && fail "dump across a pid namespace succeeded"
+	grep -q "namespace" "$T/ns.err" || fail "refusal does not name the namespace: $(cat "$T/ns.err")"
+	ls "$T"/img3/*.img >/dev/null 2>&1 && fail "refused dump left images: $(ls "$T/img3")"
+	alive "$Q" || fail "refused dump killed the namespace tree"
+	n=$(wc -l <"$T/ns.log")
+	wait_for 5 sh -c "[ \$(wc -l <$T/ns.log) -gt $((n + 3)) ]" || fail "namespace tree stuck after a refused dump"
+	kill -9 "$Q"
+fi
 echo "PASS: failed dump left $P running: $(head -n 1 "$T/err")"
