@@ -301,6 +301,8 @@ void ext_entry_free(FileEntry *fe);
 /* ---- pstree.c ---- */
 int pstree_collect(struct crisp_ctx *c, pid_t root, struct cr_error **err);
 int ns_check_task(pid_t pid, struct cr_error **err);
+int inherit_fd_check(const struct crisp_opts *o, struct cr_error **err);
+int inherit_fd_lookup(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struct cr_error **err);
 int pstree_write(struct crisp_ctx *c, struct cr_error **err);
 int pstree_read(struct crisp_ctx *c, struct cr_error **err);
 

@@ -348,6 +348,23 @@ static int read_all(struct crisp_ctx *c, enum img_type type, struct img_entry **
 	return 0;
 }
 
+/* a crisp-side fd for one file entry: inherited (--inherit-fd) or made anew */
+static int open_file(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struct cr_error **err)
+{
+	const struct fd_ops *ops;
+	int r = inherit_fd_lookup(c, fe, ret_fd, err);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	ops = ops_by_type(fe->type);
+	if (ops)
+		return ops->open(c, fe, ret_fd, err);
+	r = ext_open(c, fe, ret_fd, err);
+	if (r == 0)
+		return cr_err(err, -EOPNOTSUPP, "file %u: type %d not supported", fe->id, fe->type);
+	return r < 0 ? r : 0;
+}
+
 int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 {
 	struct img_entry *fe = NULL;
@@ -395,7 +412,6 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 		for (size_t i = 0; i < t->n_fds; i++) {
 			const FdinfoEntry *fdi = t->fds[i];
 			ssize_t idx = files_index(c, fdi->id);
-			const struct fd_ops *ops;
 			int fd, hi;
 
 			if (idx < 0)
@@ -403,14 +419,7 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 					      t->pid, fdi->fd, fdi->id);
 			if (c->ffd[idx] >= 0)
 				continue;
-			ops = ops_by_type(c->fentries[idx]->type);
-			if (ops)
-				r = ops->open(c, c->fentries[idx], &fd, err);
-			else
-				r = ext_open(c, c->fentries[idx], &fd, err);
-			if (r == 0 && !ops)
-				return cr_err(err, -EOPNOTSUPP, "task %d fd %u: file type %d not supported",
-					      t->pid, fdi->fd, c->fentries[idx]->type);
+			r = open_file(c, c->fentries[idx], &fd, err);
 			if (r < 0)
 				return cr_err_wrap(err, "task %d fd %u", t->pid, fdi->fd);
 			hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
@@ -426,18 +435,12 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 int files_open_entry(struct crisp_ctx *c, uint32_t id, int *ret_fd, struct cr_error **err)
 {
 	ssize_t idx = files_index(c, id);
-	const struct fd_ops *ops;
 	int fd = -1, r;
 
 	if (idx < 0)
 		return cr_err(err, -ENOENT, "file %u not in files.img", id);
 	if (c->ffd[idx] < 0) {
-		ops = ops_by_type(c->fentries[idx]->type);
-		r = ops ? ops->open(c, c->fentries[idx], &fd, err)
-			: ext_open(c, c->fentries[idx], &fd, err);
-		if (r == 0 && !ops)
-			return cr_err(err, -EOPNOTSUPP, "file %u: type %d not supported", id,
-				      c->fentries[idx]->type);
+		r = open_file(c, c->fentries[idx], &fd, err);
 		if (r < 0)
 			return r;
 		c->ffd[idx] = fd;

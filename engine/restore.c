@@ -430,6 +430,9 @@ static int do_restore(struct crisp_ctx *c, pid_t *ret_root, struct cr_error **er
 			      root->pid, root->sid);
 	if (root->state == TASK_DEAD)
 		return cr_err(err, -EINVAL, "the root task %d is a zombie", root->pid);
+	r = inherit_fd_check(c->o, err);
+	if (r < 0)
+		return r;
 	r = check_pids(c, err);
 	if (r < 0)
 		return r;
