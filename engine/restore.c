@@ -54,12 +54,14 @@ static struct slot *slot_of(struct crisp_ctx *c, struct task *t)
 	return (struct slot *)c->shared + t->idx;
 }
 
-static pid_t clone_pid(pid_t pid)
+static pid_t clone_pid(pid_t pid, bool sibling)
 {
 	struct clone_args a;
 
 	memset(&a, 0, sizeof(a));
-	a.exit_signal = SIGCHLD;
+	/* --restore-sibling: the root becomes a child of crisp's parent (runc, zdtm) */
+	a.flags = sibling ? CLONE_PARENT : 0;
+	a.exit_signal = sibling ? 0 : SIGCHLD; /* CLONE_PARENT takes the parent's own */
 	a.set_tid = (uint64_t)(uintptr_t)&pid;
 	a.set_tid_size = 1;
 	return syscall(SYS_clone3, &a, sizeof(a));
@@ -78,7 +80,7 @@ static _Noreturn void task_main(struct crisp_ctx *c, struct task *t);
 
 static int spawn(struct crisp_ctx *c, struct task *t, struct slot *parent_slot)
 {
-	pid_t p = clone_pid(t->pid);
+	pid_t p = clone_pid(t->pid, !t->parent && c->o->restore_sibling);
 
 	if (p < 0) {
 		if (parent_slot)
@@ -121,10 +123,13 @@ static _Noreturn void task_main(struct crisp_ctx *c, struct task *t)
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	/* if crisp (or the parent task) dies half way, nothing is left behind */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(1);
+	/* if crisp (or the parent task) dies half way, nothing is left behind;
+	 * a sibling root's parent is crisp's: kill_created() is all it has */
+	if (t->parent || !c->o->restore_sibling) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+	}
 	if (t->sid == t->pid && setsid() < 0)
 		task_fail(s, -errno, "setsid failed");
 	if (t->pgid == t->pid && getpgid(0) != t->pid && setpgid(0, 0) < 0)
@@ -210,7 +215,14 @@ static int wait_ready(struct crisp_ctx *c, struct cr_error **err)
 		}
 		if (all)
 			return 0;
-		{
+		if (c->o->restore_sibling) {
+			struct proc_stat ps;
+
+			/* not our child: we cannot wait for it, only look */
+			if (proc_read_stat(c->tree.root->pid, &ps, NULL) < 0 || ps.state == 'Z')
+				return cr_err(err, -ECHILD, "task %d died during restore",
+					      c->tree.root->pid);
+		} else {
 			int st;
 			pid_t p = waitpid(c->tree.root->pid, &st, WNOHANG);
 
