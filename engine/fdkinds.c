@@ -364,6 +364,17 @@ int fdk_skopts_restore(int sk, const SkOptsEntry *o, struct cr_error **err)
 
 /* ---- dump state ---- */
 
+/* --ext-unix-sk, or CRIU's newer spelling --external unix[INO] */
+static bool ext_unix_allowed(const struct crisp_opts *o)
+{
+	if (o->ext_unix_sk)
+		return true;
+	for (size_t i = 0; i < o->n_externals; i++)
+		if (!strncmp(o->externals[i], "unix[", 5))
+			return true;
+	return false;
+}
+
 void fdk_dump_init(struct fdk_dump *d, int imgfd, const struct crisp_opts *o,
 		   uint32_t *next_pages_id)
 {
@@ -373,7 +384,8 @@ void fdk_dump_init(struct fdk_dump *d, int imgfd, const struct crisp_opts *o,
 	if (o) {
 		d->tcp_established = o->tcp_established;
 		d->tcp_close = o->tcp_close;
-		d->ext_unix_sk = o->ext_unix_sk;
+		d->ext_unix_sk = ext_unix_allowed(o);
+		d->netlock_skip = o->network_lock && !strcmp(o->network_lock, "skip");
 	}
 }
 
@@ -449,7 +461,7 @@ int fdk_restore_init(struct fdk_restore *r, int imgfd, const struct crisp_opts *
 	if (o) {
 		r->tcp_established = o->tcp_established;
 		r->tcp_close = o->tcp_close;
-		r->ext_unix_sk = o->ext_unix_sk;
+		r->ext_unix_sk = ext_unix_allowed(o);
 	}
 	return 0;
 }

@@ -89,6 +89,7 @@ struct fdk_dump {
 	struct fdk_conn *locked; /* connections under the network lock */
 	size_t n_locked, cap_locked;
 	bool netlock_missing; /* nft is not installed: connections were not locked */
+	bool netlock_skip;    /* --network-lock skip */
 };
 
 /*

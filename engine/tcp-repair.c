@@ -297,7 +297,7 @@ static int lock_for(struct fdk_dump *d, pid_t pid, const InetSkEntry *ie, struct
 	size_t n = 0, k = 0;
 	int r;
 
-	if (conn_locked(d, ie->ino) || d->netlock_missing)
+	if (conn_locked(d, ie->ino) || d->netlock_missing || d->netlock_skip)
 		return 0;
 	task_conns(pid, &cs, &n);
 	for (size_t i = 0; i < n; i++) /* shared with a task dumped before: locked already */

@@ -23,6 +23,17 @@ if command -v nft >/dev/null && nft list tables 2>/dev/null | grep -q crisp-tcp-
 	fail "network lock left behind by --leave-running: $(nft list tables)"
 fi
 
+# --network-lock skip: the connections are not locked (no nft run at all)
+if command -v strace >/dev/null; then
+	mkdir -p "$T/img-s"
+	strace -f -qq -e trace=execve -o "$T/strace" \
+		"$CRISP" dump -t "$P" -D "$T/img-s" -o dump.log --tcp-established --leave-running \
+		--network-lock skip || fail "dump with --network-lock skip failed"
+	grep -q 'execve(".*nft"' "$T/strace" && fail "--network-lock skip still ran nft"
+	N0=$(last_num "$T/work/log" 'n=')
+	wait_for 5 grep -q "n=$((N0 + 3)) " "$T/work/log" || fail "connections stuck after --network-lock skip"
+fi
+
 dump "$P" "$T/img" --tcp-established
 wait_for 5 gone "$P" || fail "task $P alive after dump"
 wait "$P" 2>/dev/null # reap it: its pid must be free for the restore
