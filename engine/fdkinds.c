@@ -24,6 +24,7 @@
 static const struct fdk_ops *const all_ops[] = {
 	&fdk_unix_ops,    &fdk_inet_ops,     &fdk_eventfd_ops, &fdk_eventpoll_ops,
 	&fdk_timerfd_ops, &fdk_signalfd_ops, &fdk_inotify_ops, &fdk_memfd_ops,
+	&fdk_netlink_ops,
 };
 
 const struct fdk_ops *fdk_ops_by_type(int type)
@@ -60,6 +61,8 @@ const struct fdk_ops *fdk_ops_for_fd(int local_fd, const struct stat *st)
 			return &fdk_unix_ops;
 		if (dom == AF_INET || dom == AF_INET6)
 			return &fdk_inet_ops;
+		if (dom == AF_NETLINK)
+			return &fdk_netlink_ops;
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", local_fd);
@@ -83,6 +86,7 @@ void fdk_file_entry_release(FileEntry *fe)
 		(ProtobufCMessage *)fe->efd,  (ProtobufCMessage *)fe->epfd,
 		(ProtobufCMessage *)fe->tfd,  (ProtobufCMessage *)fe->sgfd,
 		(ProtobufCMessage *)fe->ify,  (ProtobufCMessage *)fe->memfd,
+		(ProtobufCMessage *)fe->nlsk,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)

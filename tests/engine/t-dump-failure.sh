@@ -3,12 +3,12 @@
 # tree root that does not exist) leaves the task running untouched.
 . "$(dirname "$0")/lib.sh"
 
-# a netlink socket: no fd kind handles it
+# a packet socket: no fd kind handles it
 PY=/usr/bin/python3
 [ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
 cat > "$T/sock.py" <<'PY'
 import socket, sys, time
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # no crisp kind handles netlink
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)  # no crisp kind handles packet sockets
 i = 0
 while True:
     with open(sys.argv[1], "a") as f:
