@@ -4,6 +4,9 @@
  * ports).  One generic walk over every message of every image, driven by a
  * table of {message, field} -> kind, so a field nested anywhere (files.img
  * holds reg/usk/isk inside file_entry) is found without per-image code.
+ * Two kinds need their surroundings: a cgroup directory's name is relative
+ * to its parent's (cgroup.img nests them), and a cgroup member's
+ * cgns_prefix is a length into its path.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -17,7 +20,7 @@
 #include "rewrite.h"
 #include "xalloc.h"
 
-enum rn_kind { RN_PATH, RN_PATH_BYTES, RN_HOSTNAME, RN_ADDR, RN_LISTEN_PORT };
+enum rn_kind { RN_PATH, RN_PATH_BYTES, RN_HOSTNAME, RN_ADDR, RN_LISTEN_PORT, RN_MNT_OPTS, RN_CG_PATH };
 
 static const struct {
 	const char *msg, *field;
@@ -27,8 +30,8 @@ static const struct {
 	{ "mnt_entry", "mountpoint", RN_PATH },
 	{ "mnt_entry", "root", RN_PATH },
 	{ "mnt_entry", "source", RN_PATH },
-	{ "cg_member_entry", "path", RN_PATH },
-	{ "cgroup_dir_entry", "dir_name", RN_PATH },
+	{ "mnt_entry", "options", RN_MNT_OPTS }, /* overlay lowerdir=,upperdir=,workdir= */
+	{ "cg_member_entry", "path", RN_CG_PATH },
 	{ "unix_sk_entry", "name", RN_PATH_BYTES },
 	{ "unix_sk_entry", "name_dir", RN_PATH },
 	{ "fh_entry", "path", RN_PATH },
@@ -55,6 +58,7 @@ struct rn_ctx {
 	unsigned changes;
 	size_t entry;
 	bool changed;
+	char *bad; /* a change that cannot be made, reported by rename_entry */
 };
 
 static void report(struct rn_ctx *c, const char *field, const char *old, const char *new)
@@ -65,6 +69,15 @@ static void report(struct rn_ctx *c, const char *field, const char *old, const c
 	c->changed = true;
 	if (c->o->change)
 		c->o->change(&ch, c->o->opaque);
+}
+
+static void set_string(struct rn_ctx *c, const ProtobufCFieldDescriptor *f, char **p, char *n,
+		       const char *field)
+{
+	report(c, field, *p, n);
+	if (*p != f->default_value)
+		free(*p);
+	*p = n;
 }
 
 /* The new path for s, or NULL: prefixes match whole components. */
@@ -97,10 +110,7 @@ static void do_string(struct rn_ctx *c, const ProtobufCFieldDescriptor *f, char 
 	} else if (!(n = map_path(c, *p))) {
 		return;
 	}
-	report(c, field, *p, n);
-	if (*p != f->default_value)
-		free(*p);
-	*p = n;
+	set_string(c, f, p, n, field);
 }
 
 static void do_bytes(struct rn_ctx *c, const ProtobufCFieldDescriptor *f, ProtobufCBinaryData *b,
@@ -167,6 +177,151 @@ static void do_port(struct rn_ctx *c, ProtobufCMessage *m, uint32_t *port, const
 	}
 }
 
+/* Keys of overlayfs options whose values are host paths (lowerdir: a list). */
+static bool ovl_path_key(const char *k, size_t n)
+{
+	static const char *const keys[] = { "lowerdir", "upperdir", "workdir", "lowerdir+", "datadir+" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strlen(keys[i]) == n && !strncmp(k, keys[i], n))
+			return true;
+	return false;
+}
+
+static void append(char **out, const char *s, size_t n)
+{
+	char *o = xasprintf("%s%.*s", *out, (int)n, s);
+
+	free(*out);
+	*out = o;
+}
+
+/* Append one ':'-separated lowerdir element (or a whole value), mapped. */
+static bool put_path(const struct rn_ctx *c, char **out, const char *s, size_t n)
+{
+	_cleanup_free_ char *one = xstrndup(s, n);
+	_cleanup_free_ char *m = one[0] == '/' ? map_path(c, one) : NULL;
+
+	append(out, m ? m : one, strlen(m ? m : one));
+	return m != NULL;
+}
+
+/*
+ * mnt_entry.options as the kernel shows them: "a,b=c,...", commas and
+ * colons inside a path escaped with a backslash (lowerdir separators are
+ * bare colons).  Returns the rewritten string or NULL when nothing maps.
+ */
+static char *map_mnt_opts(const struct rn_ctx *c, const char *opts)
+{
+	_cleanup_free_ char *out = xstrdup("");
+	bool any = false;
+	const char *p = opts;
+
+	while (*p) {
+		size_t n = 0, k;
+		const char *eq;
+
+		while (p[n] && p[n] != ',')
+			n += p[n] == '\\' && p[n + 1] ? 2 : 1;
+		eq = memchr(p, '=', n);
+		k = eq ? (size_t)(eq - p) : n;
+		append(&out, p, eq && ovl_path_key(p, k) ? k + 1 : n);
+		if (eq && ovl_path_key(p, k)) {
+			const char *v = eq + 1, *end = p + n;
+
+			while (v < end) {
+				size_t m = 0;
+
+				while (v + m < end && v[m] != ':')
+					m += v[m] == '\\' && v + m + 1 < end ? 2 : 1;
+				any |= put_path(c, &out, v, m);
+				v += m;
+				if (v < end) /* the separator */
+					append(&out, v++, 1);
+			}
+		}
+		p += n;
+		if (*p == ',')
+			append(&out, p++, 1);
+	}
+	return any ? TAKE_PTR(out) : NULL;
+}
+
+static void fail_change(struct rn_ctx *c, const char *fmt, const char *a, const char *b)
+{
+	if (!c->bad)
+		c->bad = xasprintf(fmt, a, b);
+}
+
+/* A cgroup member's path; cgns_prefix (the namespace root's length in it) follows it. */
+static void do_cg_member(struct rn_ctx *c, const ProtobufCFieldDescriptor *f, ProtobufCMessage *m,
+			 const char *field)
+{
+	CgMemberEntry *e = (CgMemberEntry *)m;
+	_cleanup_free_ char *pfx = NULL, *pfx_new = NULL, *pf = NULL;
+	char *n = e->path ? map_path(c, e->path) : NULL;
+	size_t len;
+
+	if (!n)
+		return;
+	if (e->has_cgns_prefix && e->cgns_prefix <= strlen(e->path)) {
+		pfx = xstrndup(e->path, e->cgns_prefix);
+		pfx_new = e->cgns_prefix ? map_path(c, pfx) : NULL;
+		len = pfx_new ? strlen(pfx_new) : e->cgns_prefix;
+		if (strncmp(n, pfx_new ? pfx_new : pfx, len)) {
+			fail_change(c, "cgroup '%s': the new path '%s' leaves its cgroup namespace root", e->path, n);
+			free(n);
+			return;
+		}
+		if (len != e->cgns_prefix) {
+			char a[24], b[24];
+
+			snprintf(a, sizeof(a), "%u", e->cgns_prefix);
+			snprintf(b, sizeof(b), "%zu", len);
+			pf = xasprintf("%.*scgns_prefix", (int)(strlen(field) - strlen(f->name)), field);
+			report(c, pf, a, b);
+			e->cgns_prefix = len;
+		}
+	}
+	set_string(c, f, &e->path, n, field);
+}
+
+/*
+ * cgroup_dir_entry: dir_name is relative to the parent directory (to the
+ * controller's root for the top level, where it may have several
+ * components).  A directory moves only where the map names it; it cannot
+ * leave its parent, which keeps its own name.
+ */
+static void walk_cgdir(struct rn_ctx *c, CgroupDirEntry *e, const char *old_parent,
+		       const char *new_parent, const char *field)
+{
+	_cleanup_free_ char *old_full = xasprintf("%s/%s", old_parent, e->dir_name);
+	_cleanup_free_ char *mapped = map_path(c, old_full);
+	_cleanup_free_ char *new_full = NULL, *nf = xasprintf("%s.dir_name", field);
+	size_t pl = strlen(new_parent);
+
+	if (mapped && (strncmp(mapped, new_parent, pl) || mapped[pl] != '/' || !mapped[pl + 1])) {
+		fail_change(c, "cgroup directory '%s' cannot move out of its parent to '%s'", old_full, mapped);
+		return;
+	}
+	if (mapped && strcmp(mapped + pl + 1, e->dir_name)) {
+		report(c, nf, e->dir_name, mapped + pl + 1);
+		free(e->dir_name);
+		e->dir_name = xstrdup(mapped + pl + 1);
+	}
+	new_full = xasprintf("%s/%s", new_parent, e->dir_name);
+	for (size_t k = 0; k < e->n_children; k++) {
+		_cleanup_free_ char *p = xasprintf("%s.children[%zu]", field, k);
+
+		walk_cgdir(c, e->children[k], old_full, new_full, p);
+	}
+}
+
+static bool is_cgdir_field(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+	return f->descriptor == &cgroup_dir_entry__descriptor && !strcmp(d->name, "cg_controller_entry");
+}
+
 static int rule_of(const ProtobufCMessageDescriptor *d, const char *field)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
@@ -188,6 +343,16 @@ static void walk(struct rn_ctx *c, ProtobufCMessage *m, const char *prefix)
 						      : xstrdup(f->name);
 		int kind;
 
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && is_cgdir_field(d, f)) {
+			CgroupDirEntry **dirs = *(CgroupDirEntry ***)member;
+
+			for (size_t k = 0; k < n; k++) {
+				_cleanup_free_ char *p = xasprintf("%s[%zu]", path, k);
+
+				walk_cgdir(c, dirs[k], "", "", p);
+			}
+			continue;
+		}
 		if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
 			ProtobufCMessage **subs = f->label == PROTOBUF_C_LABEL_REPEATED ?
 							  *(ProtobufCMessage ***)member :
@@ -211,6 +376,14 @@ static void walk(struct rn_ctx *c, ProtobufCMessage *m, const char *prefix)
 			do_port(c, m, member, path);
 		else if (kind == RN_PATH_BYTES && f->type == PROTOBUF_C_TYPE_BYTES)
 			do_bytes(c, f, member, path);
+		else if (kind == RN_CG_PATH)
+			do_cg_member(c, f, m, path);
+		else if (kind == RN_MNT_OPTS && *(char **)member) {
+			char *o = map_mnt_opts(c, *(char **)member);
+
+			if (o)
+				set_string(c, f, member, o, path);
+		}
 		else if ((kind == RN_PATH || kind == RN_HOSTNAME) && f->type == PROTOBUF_C_TYPE_STRING &&
 			 f->label != PROTOBUF_C_LABEL_REPEATED)
 			do_string(c, f, member, kind, path);
@@ -231,6 +404,14 @@ static int rename_entry(struct rw_entry *e, void *opaque, struct cr_error **err)
 	c->entry = e->index;
 	c->changed = false;
 	walk(c, copy, "");
+	if (c->bad) {
+		int r = cr_err(err, -EINVAL, "'%s': entry %zu: %s", c->file, e->index, c->bad);
+
+		free(c->bad);
+		c->bad = NULL;
+		protobuf_c_message_free_unpacked(copy, NULL);
+		return r;
+	}
 	if (c->changed)
 		e->replace = copy;
 	else

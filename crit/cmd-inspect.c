@@ -2,7 +2,8 @@
 /*
  * crit inspect DIR|ARCHIVE [--json]: one tree view of a checkpoint: the
  * container (for podman/CRI-O checkpoints), the process tree with command
- * lines, fds, sockets and memory sizes, mounts, and dump statistics.
+ * lines, fds, sockets and memory sizes, namespaces, mounts, and dump
+ * statistics.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct view {
 	struct ins_sks *sks;
 	struct ins_args *args;
 	struct ins_mounts *mounts;
+	struct ins_nss *nss;
 	struct ins_stats stats;
 };
 
@@ -32,6 +34,7 @@ static void view_clear(struct view *v)
 	ins_sks_free(v->sks);
 	ins_args_free(v->args);
 	ins_mounts_free(v->mounts);
+	ins_nss_free(v->nss);
 	ins_stats_clear(&v->stats);
 	ins_bundle_free(v->b);
 }
@@ -50,7 +53,7 @@ static int view_load(struct view *v, const char *path, struct cr_error **err)
 	    (r = ins_mems(c, &v->mms, err)) < 0 ||
 	    (r = ins_mems_count_dumped(c, v->mms, err)) < 0 || (r = ins_sockets(c, &v->sks, err)) < 0 ||
 	    (r = ins_args(c, &v->args, err)) < 0 || (r = ins_mounts(c, &v->mounts, err)) < 0 ||
-	    (r = ins_stats(c, &v->stats, err)) < 0)
+	    (r = ins_namespaces(c, &v->nss, err)) < 0 || (r = ins_stats(c, &v->stats, err)) < 0)
 		return r;
 	return 0;
 }
@@ -156,6 +159,71 @@ static void text_task(const struct view *v, size_t idx)
 	}
 }
 
+static void text_map(const char *what, const struct ins_id_map *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf(", %s %u->%u (%u)", what, m[i].first, m[i].lower_first, m[i].count);
+}
+
+static void text_ns(const struct ins_ns *ns)
+{
+	printf("  %s %u: %zu task%s", ins_ns_kind_name(ns->kind), ns->id, ns->n_tasks,
+	       ns->n_tasks == 1 ? "" : "s");
+	switch (ns->kind) {
+	case INS_NS_UTS:
+		if (ns->hostname)
+			printf(", hostname %s, domain %s", ns->hostname, ns->domainname);
+		break;
+	case INS_NS_USER:
+		text_map("uid", ns->uid_map, ns->n_uid_map);
+		text_map("gid", ns->gid_map, ns->n_gid_map);
+		break;
+	case INS_NS_IPC:
+		if (ns->dumped)
+			printf(", %zu shm, %zu msg queues, %zu sem sets", ns->n_shm, ns->n_msg_queues,
+			       ns->n_sem_sets);
+		break;
+	case INS_NS_MNT:
+		if (ns->dumped)
+			printf(", %zu mounts", ns->n_mounts);
+		break;
+	case INS_NS_NET:
+		if (ns->dumped)
+			printf(", %zu links", ns->n_links);
+		else if (ns->own)
+			printf(", not dumped (restored empty)");
+		for (size_t i = 0; i < ns->n_net_raw; i++)
+			printf("%s%s", i ? " " : ", raw: ", ns->net_raw[i]);
+		break;
+	default:
+		break;
+	}
+	putchar('\n');
+}
+
+/* The checkpoint's own namespaces in full; inherited ones (the dumper's) on one line. */
+static void text_nss(const struct ins_nss *s)
+{
+	size_t own = 0, k = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		own += s->v[i].own;
+	if (!own) {
+		printf("namespaces: none of its own (%zu inherited)\n", s->n);
+		return;
+	}
+	printf("namespaces: %zu of its own\n", own);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].own)
+			text_ns(&s->v[i]);
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->v[i].own)
+			printf("%s%s %u", k++ ? ", " : "  inherited: ", ins_ns_kind_name(s->v[i].kind),
+			       s->v[i].id);
+	if (k)
+		putchar('\n');
+}
+
 static void text_view(const struct view *v)
 {
 	const struct ins_bundle *b = v->b;
@@ -167,12 +235,14 @@ static void text_view(const struct view *v)
 	printf("processes: %zu\n", v->pt->n);
 	for (size_t i = 0; i < v->pt->n_order; i++)
 		text_task(v, v->pt->order[i]);
+	text_nss(v->nss);
 	printf("mounts: %zu\n", v->mounts->n);
 	for (size_t i = 0; i < v->mounts->n; i++) {
 		const struct ins_mount *m = &v->mounts->v[i];
-		printf("  %s %s %s%s%s\n", m->mountpoint ? m->mountpoint : "?", m->fstype,
+		printf("  %s %s %s%s%s%s%s\n", m->mountpoint ? m->mountpoint : "?", m->fstype,
 		       m->source ? m->source : "", m->root && strcmp(m->root, "/") ? " root=" : "",
-		       m->root && strcmp(m->root, "/") ? m->root : "");
+		       m->root && strcmp(m->root, "/") ? m->root : "", m->ext_key ? " external=" : "",
+		       m->ext_key ? m->ext_key : "");
 	}
 	if (v->stats.dump && v->stats.dump->dump) {
 		const DumpStatsEntry *d = v->stats.dump->dump;
@@ -227,6 +297,51 @@ static json_t *json_task(const struct view *v, size_t idx)
 	return o;
 }
 
+static json_t *json_map(const struct ins_id_map *m, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "first", json_integer(m[i].first));
+		json_object_set_new(e, "lower_first", json_integer(m[i].lower_first));
+		json_object_set_new(e, "count", json_integer(m[i].count));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *json_ns(const struct ins_ns *ns)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "kind", json_string(ins_ns_kind_name(ns->kind)));
+	json_object_set_new(e, "id", json_integer(ns->id));
+	json_object_set_new(e, "own", json_boolean(ns->own));
+	json_object_set_new(e, "tasks", json_integer(ns->n_tasks));
+	json_object_set_new(e, "dumped", json_boolean(ns->dumped));
+	if (ns->kind == INS_NS_UTS && ns->hostname) {
+		json_object_set_new(e, "hostname", json_string(ns->hostname));
+		json_object_set_new(e, "domainname", json_string(ns->domainname));
+	} else if (ns->kind == INS_NS_USER && ns->dumped) {
+		json_object_set_new(e, "uid_map", json_map(ns->uid_map, ns->n_uid_map));
+		json_object_set_new(e, "gid_map", json_map(ns->gid_map, ns->n_gid_map));
+	} else if (ns->kind == INS_NS_IPC && ns->dumped) {
+		json_object_set_new(e, "shm", json_integer(ns->n_shm));
+		json_object_set_new(e, "msg_queues", json_integer(ns->n_msg_queues));
+		json_object_set_new(e, "sem_sets", json_integer(ns->n_sem_sets));
+	} else if (ns->kind == INS_NS_MNT && ns->dumped) {
+		json_object_set_new(e, "mounts", json_integer(ns->n_mounts));
+	} else if (ns->kind == INS_NS_NET) {
+		json_t *raw = json_array();
+		json_object_set_new(e, "links", json_integer(ns->n_links));
+		for (size_t i = 0; i < ns->n_net_raw; i++)
+			json_array_append_new(raw, json_string(ns->net_raw[i]));
+		json_object_set_new(e, "raw_images", raw);
+	}
+	return e;
+}
+
 static json_t *json_view(const struct view *v)
 {
 	json_t *o = json_object(), *tasks = json_array(), *mounts = json_array();
@@ -255,9 +370,15 @@ static json_t *json_view(const struct view *v)
 		json_object_set_new(e, "fstype", json_string(m->fstype));
 		json_object_set_new(e, "source", json_string(m->source ? m->source : ""));
 		json_object_set_new(e, "root", json_string(m->root ? m->root : ""));
+		if (m->ext_key)
+			json_object_set_new(e, "external", json_string(m->ext_key));
 		json_array_append_new(mounts, e);
 	}
 	json_object_set_new(o, "mounts", mounts);
+	json_t *nss = json_array();
+	for (size_t i = 0; i < v->nss->n; i++)
+		json_array_append_new(nss, json_ns(&v->nss->v[i]));
+	json_object_set_new(o, "namespaces", nss);
 	if (v->stats.dump && v->stats.dump->dump) {
 		json_t *s = json_object();
 		json_object_set_new(s, "frozen_time_us", json_integer(v->stats.dump->dump->frozen_time));

@@ -28,9 +28,13 @@ int img_extra_size(enum img_extra kind, const ProtobufCMessage *msg, uint64_t *r
 		*ret = (uint64_t)b->keys_bytes + b->values_bytes;
 		return 0;
 	}
-	case IMG_EXTRA_IPC_SHM:
-		*ret = ((const IpcShmEntry *)msg)->size;
+	case IMG_EXTRA_IPC_SHM: {
+		/* CRIU >= 3.15 keeps the segment's bytes in pagemap-shmem-N/pages-N
+		 * (in_pagemaps) and writes nothing after the entry */
+		const IpcShmEntry *s = (const IpcShmEntry *)msg;
+		*ret = s->has_in_pagemaps && s->in_pagemaps ? 0 : s->size;
 		return 0;
+	}
 	case IMG_EXTRA_IPC_SEM:
 		*ret = 2ull * ((const IpcSemEntry *)msg)->nsems;
 		return 0;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Container checkpoint archives (podman export, CRI-O), read with
- * libarchive in one pass.  Only checkpoint/<image>, stats-* and the small
- * metadata files are taken; member names must be a single component under
- * checkpoint/ (no absolute paths, "..", links or devices), files are
+ * Container checkpoint archives (podman export, CRI-O) and `crit pack`
+ * archives of bare image directories, read with libarchive in one pass.
+ * Only checkpoint/<image> or a top-level <image>, stats-* and the small
+ * metadata files are taken; member names must be a single component, under
+ * checkpoint/ or at the top (no absolute paths, "..", links or devices), files are
  * created O_EXCL|O_NOFOLLOW in a private directory and sizes are bounded.
  */
 #include <errno.h>
@@ -21,14 +22,33 @@
 #define MAX_META (16u << 20)     /* config.dump, spec.dump, deleted.files */
 #define MAX_MEMBER (64ull << 30) /* one extracted image */
 
-/* "checkpoint/core-1.img" -> "core-1.img"; NULL for anything else. */
+/* An image name, or a pages-N.img.zst that `crit compress` made. */
+static bool is_image_name(const char *name)
+{
+	size_t n = strlen(name);
+	_cleanup_free_ char *plain = NULL;
+
+	if (img_desc_by_filename(name) || !strcmp(name, "descriptors.json"))
+		return true;
+	if (n < 5 || strcmp(name + n - 4, ".zst"))
+		return false;
+	plain = xstrndup(name, n - 4);
+	return img_desc_by_filename(plain) != NULL;
+}
+
+/*
+ * "checkpoint/core-1.img" -> "core-1.img" (podman, CRI-O); a top-level
+ * image name as `crit pack` of a bare image directory (runc's --image-path)
+ * writes it -> itself; NULL for anything else.
+ */
 static const char *image_member(const char *name)
 {
-	const char *base;
+	const char *base = name;
 
-	if (strncmp(name, "checkpoint/", 11))
+	if (!strncmp(name, "checkpoint/", 11))
+		base = name + 11;
+	else if (!is_image_name(name))
 		return NULL;
-	base = name + 11;
 	if (!*base || strchr(base, '/') || !strcmp(base, ".") || !strcmp(base, ".."))
 		return NULL;
 	return base;
@@ -99,10 +119,8 @@ static int walk_archive(const struct larchive *la, struct ins_bundle *b, struct 
 			continue;
 		if (!strcmp(name, "rootfs-diff.tar"))
 			b->has_rootfs_diff = true;
-		if ((img = image_member(name)))
+		if ((img = image_member(name))) /* also the top-level stats-* of podman */
 			r = extract_to(la, a, ckfd, img, size, b->path, err);
-		else if (!strcmp(name, "stats-dump") || !strcmp(name, "stats-restore"))
-			r = extract_to(la, a, ckfd, name, size, b->path, err);
 		else if (!strcmp(name, "config.dump"))
 			r = read_small(la, a, size, b->path, name, &b->config, err);
 		else if (!strcmp(name, "spec.dump"))

@@ -5,6 +5,10 @@
  * mm, fs, fdinfo, pagemap and pages images; pagemap entries are ordered and
  * agree with the size of the pages file; every fd, cwd/root, exe and file
  * mapping resolves to a file object; in-parent pages have a parent.
+ * Container checkpoints (runc, podman) add: the state images of the tree's
+ * own namespaces, a tmpfs-dev-N.tar.gz.img (gzip) per dumped tmpfs, files on
+ * mounts that exist, SysV shm pages, cgroup sets; raw network images need
+ * no decoding but must belong to a network namespace of the tree.
  * Problems are collected, not returned as errors: only a directory that
  * cannot be read at all fails the call.
  */
@@ -25,6 +29,8 @@ struct ck {
 	struct ins_ckpt *c;
 	struct ins_problems *p;
 	size_t cap;
+	char **names; /* every file of the directory, sorted */
+	size_t n_names;
 };
 
 static void __attribute__((format(printf, 3, 4))) add(struct ck *k, enum ins_severity sev,
@@ -76,8 +82,7 @@ static int check_files(struct ck *k, struct cr_error **err)
 {
 	int fd = fcntl(k->c->dirfd, F_DUPFD_CLOEXEC, 3);
 	_cleanup_closedir_ DIR *d = NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct dirent *de;
 
 	if (fd < 0 || !(d = fdopendir(fd))) {
@@ -85,30 +90,30 @@ static int check_files(struct ck *k, struct cr_error **err)
 			close(fd);
 		return cr_err_sys(err, -errno, "'%s': cannot list", k->c->label);
 	}
+	rewinddir(d); /* a dup shares its original's offset: an earlier listing left it at the end */
 	while ((de = readdir(d))) {
-		const struct img_desc *desc = img_desc_by_filename(de->d_name);
-		if (!desc || !desc->msg)
+		if (!img_desc_by_filename(de->d_name))
 			continue;
-		names = xgrow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
+		k->names = xgrow(k->names, &cap, k->n_names + 1, sizeof(*k->names));
+		k->names[k->n_names++] = xstrdup(de->d_name);
 	}
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n; i++) {
+	if (k->n_names)
+		qsort(k->names, k->n_names, sizeof(*k->names), name_cmp);
+	for (size_t i = 0; i < k->n_names; i++) {
 		struct img_reader *r = NULL;
 		struct img_entry e;
 		int x;
 
+		if (!img_desc_by_filename(k->names[i])->msg)
+			continue; /* raw: pages-N, tmpfs-dev-N.tar.gz, ifaddr-N ... */
 		k->p->images_checked++;
-		x = img_reader_open_at(k->c->dirfd, names[i], &r, err);
+		x = img_reader_open_at(k->c->dirfd, k->names[i], &r, err);
 		while (x >= 0 && (x = img_reader_next(r, true, &e, err)) > 0)
 			img_entry_release(&e);
 		if (x < 0)
 			add_err(k, err);
 		img_reader_close(r);
-		free(names[i]);
 	}
-	free(names);
 	return 0;
 }
 
@@ -156,13 +161,14 @@ static void resolve(struct ck *k, FdTypes type, uint32_t id, const char *where)
 		    tn ? tn : "?", id);
 }
 
-static void check_pages(struct ck *k, uint32_t pid)
+/* A pagemap (pagemap-PID or pagemap-shmem-ID) against its pages-N file. */
+static void check_pagefile(struct ck *k, enum img_type type, uint32_t id)
 {
 	struct cr_error *err = NULL;
 	struct ins_pagemap pm;
-	_cleanup_free_ char *pages = NULL;
+	_cleanup_free_ char *pages = NULL, *pmname = img_filename(type, id);
 
-	if (ins_pagemap_load(k->c->dirfd, pid, false, &pm, &err) < 0) {
+	if (ins_pagemap_load_type(k->c->dirfd, type, id, false, &pm, &err) < 0) {
 		add_err(k, &err);
 		return;
 	}
@@ -173,25 +179,32 @@ static void check_pages(struct ck *k, uint32_t pid)
 	if (r == -ENOENT) {
 		cr_err_free(&err);
 		if (pm.data_bytes)
-			add(k, INS_ERROR, "'%s' is missing (pagemap-%u.img has %llu bytes of pages)",
-			    pages, pid, (unsigned long long)pm.data_bytes);
+			add(k, INS_ERROR, "'%s' is missing (%s has %llu bytes of pages)", pages, pmname,
+			    (unsigned long long)pm.data_bytes);
 	} else if (r < 0) {
 		add_err(k, &err);
 	} else if (src->size != pm.data_bytes) {
 		add(k, src->size < pm.data_bytes ? INS_ERROR : INS_WARN,
-		    "'%s': %llu bytes, pagemap-%u.img accounts for %llu", src->label,
-		    (unsigned long long)src->size, pid, (unsigned long long)pm.data_bytes);
+		    "'%s': %llu bytes, %s accounts for %llu", src->label,
+		    (unsigned long long)src->size, pmname, (unsigned long long)pm.data_bytes);
 	}
 	ins_page_source_close(src);
 	for (size_t i = 1; i < pm.n; i++)
 		if (pm.v[i].vaddr < pm.v[i - 1].vaddr + pm.v[i - 1].nr_pages * INS_PAGE_SIZE) {
-			add(k, INS_ERROR, "'pagemap-%u.img': entry %zu at 0x%llx overlaps or is out of order",
-			    pid, i + 1, (unsigned long long)pm.v[i].vaddr);
+			add(k, INS_ERROR, "'%s': entry %zu at 0x%llx overlaps or is out of order",
+			    pmname, i + 1, (unsigned long long)pm.v[i].vaddr);
 			break;
 		}
 	ins_pagemap_clear(&pm);
-	/* parents of in-parent pages */
+}
+
+static void check_pages(struct ck *k, uint32_t pid)
+{
+	struct cr_error *err = NULL;
 	struct ins_mem *m = NULL;
+
+	check_pagefile(k, IMG_PAGEMAP, pid);
+	/* parents of in-parent pages */
 	if (ins_mem_open(k->c, pid, &m, &err) < 0)
 		add_err(k, &err);
 	ins_mem_free(m);
@@ -291,6 +304,232 @@ static void check_task(struct ck *k, const struct ins_pstree *t, const struct in
 		check_fds(k, tk->pid);
 }
 
+/* ---- container checkpoints ---------------------------------------------- */
+
+/* The state image each kind of own namespace must have (net: none, runc dumps it empty). */
+static void check_ns_images(struct ck *k, const struct ins_nss *s)
+{
+	static const struct {
+		enum ins_ns_kind kind;
+		enum img_type type;
+	} want[] = {
+		{ INS_NS_UTS, IMG_UTSNS },
+		{ INS_NS_IPC, IMG_IPC_VAR },
+		{ INS_NS_MNT, IMG_MNTS },
+		{ INS_NS_USER, IMG_USERNS },
+	};
+	char why[64];
+
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < ARRAY_SIZE(want); j++)
+			if (s->v[i].own && s->v[i].kind == want[j].kind) {
+				snprintf(why, sizeof(why), "the tree's own %s namespace %u",
+					 ins_ns_kind_name(want[j].kind), s->v[i].id);
+				need(k, want[j].type, s->v[i].id, why);
+			}
+}
+
+static bool is_net_ns(const struct ins_nss *s, unsigned long id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].kind == INS_NS_NET && s->v[i].id == id)
+			return true;
+	return false;
+}
+
+/* Raw images named by a namespace id (ifaddr-ID ...) need a namespace of that id. */
+static void check_raw_net(struct ck *k, const struct ins_nss *s, const char *name)
+{
+	static const char *const pfx[] = { "ifaddr-", "route-", "route6-", "rule-", "iptables-",
+					   "ip6tables-", "nftables-", "netns-ct-", "netns-exp-" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(pfx); i++) {
+		size_t n = strlen(pfx[i]);
+		char *end;
+		unsigned long id;
+
+		if (strncmp(name, pfx[i], n) || name[n] < '0' || name[n] > '9')
+			continue;
+		id = strtoul(name + n, &end, 10);
+		if (!strcmp(end, ".img") && !is_net_ns(s, id))
+			add(k, INS_WARN, "'%s': no task of the tree is in network namespace %lu", name, id);
+		return;
+	}
+}
+
+/* tmpfs-dev-N.tar.gz.img is a gzip'ed tar: at least its magic. */
+static void check_gzip(struct ck *k, const char *name)
+{
+	_cleanup_close_ int fd = openat(k->c->dirfd, name, O_RDONLY | O_CLOEXEC);
+	unsigned char m[2];
+
+	if (fd < 0 || read(fd, m, 2) != 2 || m[0] != 0x1f || m[1] != 0x8b)
+		add(k, INS_ERROR, "'%s': not a gzip file (tmpfs contents are a tar.gz)", name);
+}
+
+/* A dumped tmpfs (not external) has its contents in tmpfs-dev-<root_dev>.tar.gz.img. */
+static bool tmpfs_of(const struct ins_mounts *mt, unsigned long dev)
+{
+	for (size_t i = 0; i < mt->n_msgs; i++) {
+		const MntEntry *e = (const MntEntry *)mt->msgs[i];
+
+		if (e->fstype == FSTYPE__TMPFS && e->root_dev == dev && !(e->ext_key && e->ext_key[0]))
+			return true;
+	}
+	return false;
+}
+
+static void check_mounts(struct ck *k, const struct ins_mounts *mt, uint32_t **ret_ids, size_t *ret_n)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < k->n_names; i++) {
+		unsigned long dev;
+		char tail[16];
+
+		if (sscanf(k->names[i], "tmpfs-dev-%lu.tar.gz.im%15s", &dev, tail) == 2 &&
+		    !strcmp(tail, "g") && !tmpfs_of(mt, dev))
+			add(k, INS_WARN, "'%s': no dumped tmpfs mount has device %lu", k->names[i], dev);
+	}
+
+	for (size_t i = 0; i < mt->n_msgs; i++) {
+		const MntEntry *e = (const MntEntry *)mt->msgs[i];
+		_cleanup_free_ char *tar = NULL, *why = NULL;
+
+		*ret_ids = xgrow(*ret_ids, &cap, *ret_n + 1, sizeof(**ret_ids));
+		(*ret_ids)[(*ret_n)++] = e->mnt_id;
+		if (e->fstype != FSTYPE__TMPFS || (e->ext_key && e->ext_key[0]))
+			continue;
+		tar = img_filename(IMG_TMPFS_DEV, e->root_dev);
+		why = xasprintf("the contents of tmpfs mount %u at '%s'", e->mnt_id,
+				e->mountpoint ? e->mountpoint : "?");
+		if (faccessat(k->c->dirfd, tar, F_OK, 0))
+			add(k, INS_ERROR, "'%s' is missing (%s)", tar, why);
+		else
+			check_gzip(k, tar);
+	}
+}
+
+/* Every regular file sits on a mount of the checkpoint (CRIU opens it there). */
+static void check_file_mounts(struct ck *k, const uint32_t *ids, size_t n)
+{
+	struct cr_error *err = NULL;
+	struct ins_msgs f;
+
+	if (ins_load_all(k->c->dirfd, IMG_FILES, 0, true, &f, &err) < 0) {
+		add_err(k, &err);
+		return;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		const FileEntry *e = (const FileEntry *)f.v[i];
+		const RegFileEntry *r = e->type == FD_TYPES__REG ? e->reg : NULL;
+		bool found = false;
+
+		if (!r || !r->has_mnt_id || r->mnt_id < 0)
+			continue;
+		for (size_t j = 0; j < n && !found; j++)
+			found = ids[j] == (uint32_t)r->mnt_id;
+		if (!found)
+			add(k, INS_ERROR, "'files.img': entry %zu: '%s' is on mount %d, which no mountpoints image has",
+			    i, r->name ? r->name : "?", r->mnt_id);
+	}
+	ins_msgs_clear(&f);
+}
+
+/* SysV shm kept in pagemaps (in_pagemaps): pagemap-shmem-<shmid> and its pages. */
+static void check_ipc_shm(struct ck *k, const struct ins_nss *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct cr_error *err = NULL;
+		struct ins_msgs m;
+
+		if (s->v[i].kind != INS_NS_IPC || !s->v[i].n_shm)
+			continue;
+		if (ins_load_all(k->c->dirfd, IMG_IPCNS_SHM, s->v[i].id, true, &m, &err) < 0) {
+			add_err(k, &err);
+			continue;
+		}
+		for (size_t j = 0; j < m.n; j++) {
+			const IpcShmEntry *e = (const IpcShmEntry *)m.v[j];
+			char why[96];
+
+			if (!e->has_in_pagemaps || !e->in_pagemaps || !e->desc)
+				continue;
+			snprintf(why, sizeof(why), "the pages of SysV shm %u of ipcns-shm-%u.img",
+				 e->desc->id, s->v[i].id);
+			need(k, IMG_SHMEM_PAGEMAP, e->desc->id, why);
+			if (ins_exists_at(k->c->dirfd, IMG_SHMEM_PAGEMAP, e->desc->id))
+				check_pagefile(k, IMG_SHMEM_PAGEMAP, e->desc->id);
+		}
+		ins_msgs_clear(&m);
+	}
+}
+
+static bool has_set(const CgroupEntry *cg, uint32_t id)
+{
+	for (size_t i = 0; i < cg->n_sets; i++)
+		if (cg->sets[i]->id == id)
+			return true;
+	return false;
+}
+
+/*
+ * Each task's and thread's cg_set is a set of cgroup.img.  (inventory's
+ * root_cg_set is CRIU's own cgroup set, written only when a task shares it.)
+ */
+static void check_cgroups(struct ck *k, const struct ins_pstree *t)
+{
+	_cleanup_(ins_msg_freep) ProtobufCMessage *m = NULL;
+	struct cr_error *err = NULL;
+	const CgroupEntry *cg;
+
+	if (!ins_exists_at(k->c->dirfd, IMG_CGROUP, 0))
+		return;
+	if (img_read_one_at(k->c->dirfd, IMG_CGROUP, 0, &m, &err) < 0) {
+		add_err(k, &err);
+		return;
+	}
+	cg = (const CgroupEntry *)m;
+	for (size_t i = 0; i < t->n; i++) {
+		const CoreEntry *c = t->tasks[i].core;
+
+		if (c && c->tc && c->tc->has_cg_set && !has_set(cg, c->tc->cg_set))
+			add(k, INS_ERROR, "'core-%u.img': cg_set %u is not a set of cgroup.img",
+			    t->tasks[i].pid, c->tc->cg_set);
+		if (c && c->thread_core && c->thread_core->has_cg_set &&
+		    !has_set(cg, c->thread_core->cg_set))
+			add(k, INS_ERROR, "'core-%u.img': thread cg_set %u is not a set of cgroup.img",
+			    t->tasks[i].pid, c->thread_core->cg_set);
+	}
+}
+
+static void check_container(struct ck *k, const struct ins_pstree *t)
+{
+	struct cr_error *err = NULL;
+	struct ins_nss *s = NULL;
+	struct ins_mounts *mt = NULL;
+	_cleanup_free_ uint32_t *mnt_ids = NULL;
+	size_t n_mnt = 0;
+
+	if (ins_namespaces(k->c, &s, &err) < 0) {
+		add_err(k, &err);
+	} else {
+		check_ns_images(k, s);
+		check_ipc_shm(k, s);
+		for (size_t i = 0; i < k->n_names; i++)
+			check_raw_net(k, s, k->names[i]);
+	}
+	if (ins_mounts(k->c, &mt, &err) < 0) {
+		add_err(k, &err);
+	} else if (mt->n) {
+		check_mounts(k, mt, &mnt_ids, &n_mnt);
+		check_file_mounts(k, mnt_ids, n_mnt);
+	}
+	check_cgroups(k, t);
+	ins_mounts_free(mt);
+	ins_nss_free(s);
+}
+
 int ins_check(struct ins_ckpt *c, struct ins_problems **ret, struct cr_error **err)
 {
 	struct ck k = { .c = c };
@@ -300,6 +539,7 @@ int ins_check(struct ins_ckpt *c, struct ins_problems **ret, struct cr_error **e
 	k.p = xzalloc(sizeof(*k.p));
 	r = check_files(&k, err);
 	if (r < 0) {
+		ins_strv_free(k.names, k.n_names);
 		ins_problems_free(k.p);
 		return r;
 	}
@@ -310,9 +550,11 @@ int ins_check(struct ins_ckpt *c, struct ins_problems **ret, struct cr_error **e
 	} else {
 		for (size_t i = 0; i < t->n; i++)
 			check_task(&k, t, &t->tasks[i]);
+		check_container(&k, t);
 		if (t->n_order && t->tasks[t->order[0]].parent >= 0)
 			add(&k, INS_ERROR, "'pstree.img': no root task");
 	}
+	ins_strv_free(k.names, k.n_names);
 	*ret = k.p;
 	return 0;
 }

@@ -17,6 +17,13 @@ int ins_load_all(int dirfd, enum img_type type, unsigned long id, bool missing_o
 		 struct ins_msgs *out, struct cr_error **err);
 bool ins_exists_at(int dirfd, enum img_type type, unsigned long id);
 
+/* _cleanup_(ins_msg_freep) for one unpacked message */
+static inline void ins_msg_freep(ProtobufCMessage **m)
+{
+	if (*m)
+		protobuf_c_message_free_unpacked(*m, NULL);
+}
+
 /* A file table: messages sorted by id for lookup. */
 struct ins_idref {
 	uint32_t id;
@@ -66,6 +73,9 @@ struct ins_pagemap {
 };
 int ins_pagemap_load(int dirfd, uint32_t pid, bool missing_ok, struct ins_pagemap *ret,
 		     struct cr_error **err);
+/* The same for pagemap-shmem-ID.img (type IMG_SHMEM_PAGEMAP) or pagemap-PID. */
+int ins_pagemap_load_type(int dirfd, enum img_type type, uint32_t id, bool missing_ok,
+			  struct ins_pagemap *ret, struct cr_error **err);
 void ins_pagemap_clear(struct ins_pagemap *p);
 /* Remove an archive extraction directory (bundle.c). */
 void ins_rm_tmp(const char *dir);

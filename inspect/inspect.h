@@ -420,6 +420,7 @@ struct ins_mount {
 	uint32_t mnt_id, parent_mnt_id;
 	const char *mountpoint, *root, *source, *options;
 	const char *fstype; /* fsname when set, else the fstype enum name */
+	const char *ext_key; /* an external (bind from outside) mount's --external key, else NULL */
 };
 struct ins_mounts {
 	struct ins_mount *v;
@@ -430,6 +431,47 @@ struct ins_mounts {
 /* Every mountpoints-*.img of the directory (none is not an error). */
 int ins_mounts(struct ins_ckpt *c, struct ins_mounts **ret, struct cr_error **err);
 struct ins_mounts *ins_mounts_free(struct ins_mounts *m);
+
+/* ---- Namespaces ------------------------------------------------------------- */
+
+enum ins_ns_kind {
+	INS_NS_PID,
+	INS_NS_NET,
+	INS_NS_IPC,
+	INS_NS_UTS,
+	INS_NS_MNT,
+	INS_NS_USER,
+	INS_NS_CGROUP,
+	INS_NS_TIME,
+	_INS_NS_KIND_MAX,
+	_INS_NS_KIND_INVALID = -EINVAL,
+};
+struct ins_id_map {
+	uint32_t first, lower_first, count;
+};
+struct ins_ns {
+	enum ins_ns_kind kind;
+	uint32_t id;          /* ids-PID.img */
+	size_t n_tasks;       /* tasks of the tree in it */
+	bool own;             /* not inventory's root_ids one: the checkpoint's own */
+	bool dumped;          /* its state image exists (uts, ipc, mnt, user, net) */
+	char *hostname, *domainname;              /* uts */
+	struct ins_id_map *uid_map, *gid_map;     /* user */
+	size_t n_uid_map, n_gid_map;
+	size_t n_mounts;                          /* mnt */
+	size_t n_shm, n_msg_queues, n_sem_sets;   /* ipc */
+	size_t n_links;                           /* net: netdev entries */
+	const char *net_raw[9];                   /* net: raw images present ("ifaddr", ...) */
+	size_t n_net_raw;
+};
+struct ins_nss {
+	struct ins_ns *v; /* by kind, then id */
+	size_t n;
+};
+/* The namespaces the tree's tasks are in, with what their images say. */
+int ins_namespaces(struct ins_ckpt *c, struct ins_nss **ret, struct cr_error **err);
+struct ins_nss *ins_nss_free(struct ins_nss *s);
+const char *ins_ns_kind_name(enum ins_ns_kind k);
 
 /* ---- Checkpoint bundles (a directory or a podman/CRI-O archive) ------------ */
 

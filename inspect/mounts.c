@@ -46,6 +46,7 @@ int ins_mounts(struct ins_ckpt *c, struct ins_mounts **ret, struct cr_error **er
 			close(fd);
 		return cr_err_sys(err, -errno, "'%s': cannot list", c->label);
 	}
+	rewinddir(d); /* a dup shares its original's offset: an earlier listing left it at the end */
 	while ((de = readdir(d))) {
 		unsigned id;
 		char tail;
@@ -77,6 +78,7 @@ int ins_mounts(struct ins_ckpt *c, struct ins_mounts **ret, struct cr_error **er
 			mt->root = e->root;
 			mt->source = e->source;
 			mt->options = e->options;
+			mt->ext_key = e->ext_key && e->ext_key[0] ? e->ext_key : NULL;
 			mt->fstype = e->fsname && e->fsname[0] ? e->fsname : ev ? ev->name : "?";
 			m->msgs = xgrow(m->msgs, &capm, m->n_msgs + 1, sizeof(*m->msgs));
 			m->msgs[m->n_msgs++] = msgs.v[j];

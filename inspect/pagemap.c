@@ -42,13 +42,19 @@ static int add_entry(struct ins_pagemap *p, size_t *cap, const PagemapEntry *pe,
 int ins_pagemap_load(int dirfd, uint32_t pid, bool missing_ok, struct ins_pagemap *ret,
 		     struct cr_error **err)
 {
+	return ins_pagemap_load_type(dirfd, IMG_PAGEMAP, pid, missing_ok, ret, err);
+}
+
+int ins_pagemap_load_type(int dirfd, enum img_type type, uint32_t id, bool missing_ok,
+			  struct ins_pagemap *ret, struct cr_error **err)
+{
 	struct img_reader *r = NULL;
 	struct img_entry e;
 	size_t cap = 0;
 	int k;
 
 	memset(ret, 0, sizeof(*ret));
-	k = img_reader_open_type_at(dirfd, IMG_PAGEMAP, pid, &r, err);
+	k = img_reader_open_type_at(dirfd, type, id, &r, err);
 	if (k == -ENOENT && missing_ok) {
 		cr_err_free(err);
 		return 0;

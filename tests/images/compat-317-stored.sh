@@ -13,6 +13,11 @@ fail=0 n=0
 pairs=
 for d in "$corpus"/*/; do
 	c=$(basename "$d")
+	if [ ! -d "$d"expected/crit-3.17.1 ]; then
+		# e.g. runc-busybox: only crit 4.2 outputs were made for it
+		echo "skip $c: no expected/crit-3.17.1 outputs stored for this case"
+		continue
+	fi
 	mkdir "$tmp/$c"
 	for old in "$d"expected/crit-3.17.1/*.json; do
 		[ -f "$old" ] || continue
