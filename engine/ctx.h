@@ -149,6 +149,8 @@ struct crisp_ctx {
 	FileEntry **fentries; /* all of files.img */
 	size_t n_fentries;
 	int *ffd;             /* crisp-side fd for fentries[i], -1 if not opened */
+	uint8_t *fd_used;     /* bitmap: fd numbers some task gets (files_park_fd) */
+	size_t n_fd_used;     /* bits in it */
 	struct img_entry *pipe_data;
 	size_t n_pipe_data;
 	struct img_entry *fifo_data;
@@ -275,6 +277,8 @@ int files_dump_memfd_vma(struct crisp_ctx *c, pid_t pid, unsigned long start, un
 			 uint32_t *ret_id, struct cr_error **err);
 /* crisp's fd for a files.img entry, opened on first use (borrowed). */
 int files_open_entry(struct crisp_ctx *c, uint32_t id, int *ret_fd, struct cr_error **err);
+/* Move fd (closed) to a number no restored task uses; the new fd or -errno. */
+int files_park_fd(struct crisp_ctx *c, int fd);
 int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err);
 /* In the new task: put its fds in place and close everything else. */
 int files_restore_task(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen);

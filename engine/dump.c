@@ -85,6 +85,7 @@ void ctx_release(struct crisp_ctx *c)
 	}
 	free(c->fentries);
 	free(c->ffd);
+	free(c->fd_used);
 	for (size_t i = 0; i < c->n_pipe_data; i++)
 		img_entry_release(&c->pipe_data[i]);
 	free(c->pipe_data);

@@ -365,12 +365,38 @@ static int open_file(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, stru
 	return r < 0 ? r : 0;
 }
 
+static bool fd_is_used(const struct crisp_ctx *c, int fd)
+{
+	return (size_t)fd < c->n_fd_used && (c->fd_used[fd / 8] & (1u << (fd % 8)));
+}
+
+int files_park_fd(struct crisp_ctx *c, int fd)
+{
+	int from = 3, hi;
+
+	/* F_DUPFD takes the lowest free number from `from` up; skip what tasks use */
+	for (;;) {
+		hi = fcntl(fd, F_DUPFD_CLOEXEC, from);
+		if (hi < 0) {
+			hi = -errno;
+			break;
+		}
+		if (!fd_is_used(c, hi))
+			break;
+		close(hi);
+		for (from = hi + 1; fd_is_used(c, from); from++)
+			;
+	}
+	close(fd);
+	return hi;
+}
+
 int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 {
 	struct img_entry *fe = NULL;
 	size_t n = 0;
-	int maxfd = 2, base, r;
-	struct rlimit rl;
+	int maxfd = 2, r;
+	struct rlimit rl = { 0 };
 
 	r = read_all(c, IMG_FILES, &fe, &n, true, err);
 	if (r < 0)
@@ -404,8 +430,15 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* everything we hand to the tasks sits above every fd number they use */
-	base = maxfd + 1 < 64 ? 64 : maxfd + 1;
+	/* what we hand to the tasks sits where no task puts an fd of its own */
+	c->n_fd_used = (size_t)maxfd + 1;
+	c->fd_used = xcalloc((c->n_fd_used + 7) / 8, 1);
+	for (size_t k = 0; k < c->tree.n; k++)
+		for (size_t i = 0; i < c->tree.tasks[k]->n_fds; i++) {
+			uint32_t n = c->tree.tasks[k]->fds[i]->fd;
+
+			c->fd_used[n / 8] |= (uint8_t)(1u << (n % 8));
+		}
 	for (size_t k = 0; k < c->tree.n; k++) {
 		struct task *t = c->tree.tasks[k];
 
@@ -422,10 +455,11 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 			r = open_file(c, c->fentries[idx], &fd, err);
 			if (r < 0)
 				return cr_err_wrap(err, "task %d fd %u", t->pid, fdi->fd);
-			hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
-			close(fd);
+			hi = files_park_fd(c, fd);
 			if (hi < 0)
-				return cr_err_sys(err, -errno, "moving fd above %d", base);
+				return cr_err_sys(err, hi, "task %d fd %u: no fd number free for it in crisp "
+						  "(RLIMIT_NOFILE %llu)", t->pid, fdi->fd,
+						  (unsigned long long)rl.rlim_cur);
 			c->ffd[idx] = hi;
 		}
 	}

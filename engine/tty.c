@@ -521,18 +521,6 @@ static int pty_dump(struct crisp_ctx *c, const struct fd_dump_info *fi, FileEntr
 
 /* ---- restore ---- */
 
-/* Where files.c puts what it hands to the tasks: above every fd number they use. */
-static int fd_base(struct crisp_ctx *c)
-{
-	int maxfd = 2;
-
-	for (size_t k = 0; k < c->tree.n; k++)
-		for (size_t i = 0; i < c->tree.tasks[k]->n_fds; i++)
-			if ((int)c->tree.tasks[k]->fds[i]->fd > maxfd)
-				maxfd = c->tree.tasks[k]->fds[i]->fd;
-	return maxfd + 1 < 64 ? 64 : maxfd + 1;
-}
-
 /* The master's FileEntry for a tty_info_id (index << 1 | 1), as an index into c->fentries. */
 static ssize_t master_entry(struct crisp_ctx *c, uint32_t master_id)
 {
@@ -654,10 +642,9 @@ static int pty_open(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struc
 	if (c->ffd[midx] < 0) {
 		r = open_master(c, c->fentries[midx], mi, si, &fd, err);
 		if (r >= 0) {
-			c->ffd[midx] = fcntl(fd, F_DUPFD_CLOEXEC, fd_base(c));
+			c->ffd[midx] = files_park_fd(c, fd);
 			if (c->ffd[midx] < 0)
-				r = cr_err_sys(err, -errno, "file %u: moving the master fd", fe->id);
-			close(fd);
+				r = cr_err_sys(err, c->ffd[midx], "file %u: moving the master fd", fe->id);
 		}
 		if (r < 0) {
 			free_entries(infos, n);
