@@ -24,7 +24,7 @@
 static const struct fdk_ops *const all_ops[] = {
 	&fdk_unix_ops,    &fdk_inet_ops,     &fdk_eventfd_ops, &fdk_eventpoll_ops,
 	&fdk_timerfd_ops, &fdk_signalfd_ops, &fdk_inotify_ops, &fdk_memfd_ops,
-	&fdk_netlink_ops,
+	&fdk_netlink_ops, &fdk_pidfd_ops,
 };
 
 const struct fdk_ops *fdk_ops_by_type(int type)
@@ -44,6 +44,7 @@ static const struct {
 	{ "anon_inode:[timerfd]", &fdk_timerfd_ops },
 	{ "anon_inode:[signalfd]", &fdk_signalfd_ops },
 	{ "anon_inode:inotify", &fdk_inotify_ops },
+	{ "anon_inode:[pidfd]", &fdk_pidfd_ops },
 };
 
 const struct fdk_ops *fdk_ops_for_fd(int local_fd, const struct stat *st)
@@ -86,7 +87,7 @@ void fdk_file_entry_release(FileEntry *fe)
 		(ProtobufCMessage *)fe->efd,  (ProtobufCMessage *)fe->epfd,
 		(ProtobufCMessage *)fe->tfd,  (ProtobufCMessage *)fe->sgfd,
 		(ProtobufCMessage *)fe->ify,  (ProtobufCMessage *)fe->memfd,
-		(ProtobufCMessage *)fe->nlsk,
+		(ProtobufCMessage *)fe->nlsk, (ProtobufCMessage *)fe->pidfd,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
