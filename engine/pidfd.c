@@ -51,7 +51,9 @@ static int pidfd_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd
 	pidfd_entry__init(e);
 	e->id = out->id;
 	e->ino = (uint32_t)st.st_ino;
-	e->flags = flags;
+	/* what pidfd_open() takes (CRIU passes it straight there): PIDFD_NONBLOCK,
+	 * PIDFD_THREAD; a pidfd is O_RDWR by nature */
+	e->flags = flags & (O_NONBLOCK | O_EXCL);
 	e->nspid = (int32_t)target;
 	e->fown = fdk_fown_new(local_fd);
 	out->type = FD_TYPES__PIDFD;
@@ -80,7 +82,7 @@ static int pidfd_open_placeholder(struct fdk_restore *rs, const FileEntry *fe, i
 static int pidfd_post(const FileEntry *fe, int fd, struct cr_error **err)
 {
 	const PidfdEntry *e = fe->pidfd;
-	unsigned int pflags = (e->flags & O_NONBLOCK) ? PIDFD_NONBLOCK : 0;
+	unsigned int pflags = e->flags & (O_NONBLOCK | O_EXCL); /* PIDFD_NONBLOCK, PIDFD_THREAD */
 	int cloexec = fcntl(fd, F_GETFD), pfd = -1;
 
 	for (int tries = 0; tries < 2000; tries++) {
