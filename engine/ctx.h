@@ -144,6 +144,9 @@ struct crisp_ctx {
 	struct { unsigned long ino; uint32_t id; pid_t pid; unsigned long start; } shm[64];
 	size_t n_shm;
 	struct dump_stats st;
+	uint32_t *sysv;       /* SysV shm ids attached by the tree (sysv-shm.c) */
+	size_t n_sysv, cap_sysv;
+	uint32_t sysv_ns;     /* their IPC namespace's id */
 
 	/* restore */
 	FileEntry **fentries; /* all of files.img */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "sysv-shm.h"
 #include "file-locks.h"
 #include "io.h"
 #include "mem-parent.h"
@@ -86,6 +87,7 @@ void ctx_release(struct crisp_ctx *c)
 	free(c->fentries);
 	free(c->ffd);
 	free(c->fd_used);
+	free(c->sysv);
 	for (size_t i = 0; i < c->n_pipe_data; i++)
 		img_entry_release(&c->pipe_data[i]);
 	free(c->pipe_data);
@@ -381,6 +383,8 @@ static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 		r = ghost_dump_commit(c, err);
 	if (r >= 0)
 		r = seccomp_dump_commit(c, err);
+	if (r >= 0)
+		r = sysvshm_dump_commit(c, err);
 	if (r >= 0 && (c->o->track_mem || c->o->cmd == CRISP_CMD_PRE_DUMP))
 		r = clear_soft_dirty(c, err);
 	c->st.t_frozen = now_sec() - t1;

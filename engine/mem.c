@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "sysv-shm.h"
 #include "mem-parent.h"
 #include "pages-src.h"
 #include "io.h"
@@ -286,6 +287,45 @@ static int pw_close(struct page_writer *pw, int r, struct cr_error **err)
 	return r;
 }
 
+/*
+ * The pages of a shared anonymous object: every page it holds, whichever
+ * task touched it.  This task's page table shows only the pages it
+ * faulted in itself (a forked worker writing shared memory leaves none in
+ * its parent's), so ask the object: SEEK_DATA/SEEK_HOLE on it name the
+ * pages it has, in memory or in swap.  The bytes are read through this
+ * task's mapping.  Without map_files, fall back to this task's pagemap.
+ */
+static int dump_shmem_object(struct crisp_ctx *c, struct task *t, struct pvma *v, int pmfd,
+			     struct page_writer *pw, struct cr_error **err)
+{
+	char path[96];
+	_cleanup_close_ int fd = -1;
+	off_t lo = (off_t)v->pgoff, hi = lo + (off_t)(v->end - v->start), off = lo;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", t->pid, v->start, v->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (lseek(fd, lo, SEEK_DATA) < 0 && errno != ENXIO))
+		return dump_range(c, pmfd, pw, v->start, v->end, RANGE_SHARED, v->pgoff, err);
+	c->st.pages_scanned += (v->end - v->start) / PAGE_SIZE_;
+	while (off < hi) {
+		off_t data = lseek(fd, off, SEEK_DATA), hole;
+
+		if (data < 0 || data >= hi)
+			break; /* ENXIO: no data after off */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0 || hole > hi)
+			hole = hi;
+		data &= ~(off_t)(PAGE_SIZE_ - 1);
+		r = pw_run(c, pw, false, (unsigned long)data, v->start + (unsigned long)(data - lo),
+			   (uint64_t)(hole - data + PAGE_SIZE_ - 1) / PAGE_SIZE_, err);
+		if (r < 0)
+			return r;
+		off = hole;
+	}
+	return 0;
+}
+
 static int dump_shmem(struct crisp_ctx *c, struct task *t, struct pvma *v, int pmfd,
 		      struct cr_error **err)
 {
@@ -306,7 +346,7 @@ static int dump_shmem(struct crisp_ctx *c, struct task *t, struct pvma *v, int p
 	v->shmid = v->ino;
 	r = pw_open(c, &pw, IMG_SHMEM_PAGEMAP, v->shmid, t->pid, err);
 	if (r >= 0)
-		r = dump_range(c, pmfd, &pw, v->start, v->end, RANGE_SHARED, v->pgoff, err);
+		r = dump_shmem_object(c, t, v, pmfd, &pw, err);
 	return pw_close(&pw, r, err);
 }
 
@@ -431,7 +471,14 @@ int mem_dump(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	for (size_t i = 0; i < t->vmas.n; i++) {
 		struct pvma *v = &t->vmas.v[i];
 
-		if (v->status & (VMA_AREA_SYSVIPC | VMA_AREA_AIORING)) {
+		if (v->status & VMA_AREA_SYSVIPC) {
+			r = sysvshm_dump_vma(c, t, v, err);
+			if (r < 0)
+				goto out;
+			mm.vmas[mm.n_vmas++] = vma_entry(v);
+			continue;
+		}
+		if (v->status & VMA_AREA_AIORING) {
 			r = cr_err(err, -EOPNOTSUPP, "task %d: mapping %lx-%lx (%s): unsupported",
 				   t->pid, v->start, v->end, v->path ? v->path : "?");
 			goto out;
@@ -473,7 +520,8 @@ int mem_dump(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	for (size_t i = 0; r >= 0 && i < t->vmas.n; i++) {
 		struct pvma *v = &t->vmas.v[i];
 
-		if (v->status & (VMA_AREA_VSYSCALL | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_FILE_SHARED))
+		if (v->status & (VMA_AREA_VSYSCALL | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_FILE_SHARED |
+				 VMA_AREA_SYSVIPC))
 			continue;
 		if (!(v->prot & PROT_READ) && !(v->status & VMA_ANON_PRIVATE))
 			continue;
@@ -922,7 +970,13 @@ static int map_vmas(struct crisp_ctx *c, struct task *t, struct rvma_fd *fds, si
 
 		if (v->status & (VMA_AREA_VSYSCALL | VMA_AREA_VDSO | VMA_AREA_VVAR))
 			continue;
-		if (v->status & (VMA_AREA_SYSVIPC | VMA_AREA_AIORING | VMA_AREA_SOCKET | VMA_UNSUPP))
+		if (v->status & VMA_AREA_SYSVIPC) {
+			r = sysvshm_attach(t, v, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (v->status & (VMA_AREA_AIORING | VMA_AREA_SOCKET | VMA_UNSUPP))
 			return cr_err(err, -EOPNOTSUPP, "task %d: vma %lx-%lx: unsupported kind %#x",
 				      t->pid, (unsigned long)v->start, (unsigned long)v->end,
 				      v->status);

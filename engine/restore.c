@@ -27,6 +27,7 @@
 
 #include "ctx.h"
 #include "file-locks.h"
+#include "sysv-shm.h"
 #include "engine.h"
 #include "xalloc.h"
 
@@ -452,6 +453,9 @@ static int do_restore(struct crisp_ctx *c, pid_t *ret_root, struct cr_error **er
 	if (r < 0)
 		return r;
 	r = seccomp_restore_prepare(c, err);
+	if (r < 0)
+		return r;
+	r = sysvshm_restore_prepare(c, err);
 	if (r < 0)
 		return r;
 	r = make_tramp(c, err);
