@@ -3,10 +3,18 @@
 # bench-images.sh [BUILDDIR] [PYCRIT]: decode and pretty-decode speed of a
 # large checkpoint, our crit against CRIU's Python crit 4.2, in the same run.
 # The checkpoint is built with `crit encode` from generated JSON: mm with
-# 20,000 VMAs, files.img with 4,000 fds, a pagemap of 100,000 entries.  Also
-# bench-unpack: bare protobuf_c_message_unpack of the same entries (the
-# "within 3x of bare unpack" target) and the library's in-process decode.
-# Prints one table; times are the best of REPS (default 5; Python: 3) runs.
+# 20,000 VMAs, files.img with 4,000 fds, a pagemap of 100,000 entries.
+# Columns (milliseconds, best of REPS runs, default 5; Python: 3):
+#   unpack   bare protobuf_c_message_unpack + free of every entry, in one
+#            warm process, the file already in memory (bench-unpack unpack)
+#   unp_prc  the same as a process of its own, timed like crit: start-up,
+#            mapping the file and one unpack pass
+#   lib      the library's decode in-process, the text kept in memory (what
+#            `crit decode` does for standard output); libpr: --pretty
+#   null     the `crit decode` process writing to /dev/null; nullpr: --pretty
+#   crit     the `crit decode` process writing a file (-o, replacing the last
+#            run's); critpr: --pretty
+#   py       Python crit 4.2 writing a file the same way; pypr: --pretty
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 b=${1:-$src/build-itest}
@@ -63,8 +71,9 @@ PY
 }
 have_py=1
 "$py" --version > /dev/null 2>&1 || have_py=0
-printf '%-14s %8s %8s | %9s %9s %9s | %9s %9s %7s | %8s %8s %7s\n' image bytes entries \
-	unpack_ms lib_ms libpr_ms crit_ms py_ms ratio critpr_ms pypr_ms ratio
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-14s %8s %7s | %7s %7s | %7s %7s | %7s %7s | %7s %7s | %7s %7s\n' image bytes entries \
+	unpack unp_prc lib libpr null nullpr crit critpr py pypr
 for n in mm-1.img files.img pagemap-1.img; do
 	f=$tmp/$n
 	sz=$(stat -c %s "$f")
@@ -74,7 +83,11 @@ for n in mm-1.img files.img pagemap-1.img; do
 	lj=$5
 	set -- $("$unpack" pretty "$f" "$reps")
 	lp=$5
+	up=$(best "$reps" "$unpack" unpack "$f" 1)
+	cn=$(best "$reps" "$crit" decode -i "$f" -o /dev/null)
+	cnp=$(best "$reps" "$crit" decode --pretty -i "$f" -o /dev/null)
 	c=$(best "$reps" "$crit" decode -i "$f" -o "$tmp/o.json")
+	cmp -s "$tmp/o.json" "$tmp/$n.json" || echo "note: $n plain JSON differs from its generated input"
 	cp=$(best "$reps" "$crit" decode --pretty -i "$f" -o "$tmp/o.json")
 	if [ "$have_py" = 1 ]; then
 		p=$(best 3 "$py" decode -i "$f" -o "$tmp/p.json")
@@ -85,13 +98,17 @@ for n in mm-1.img files.img pagemap-1.img; do
 	fi
 	/usr/bin/python3 -c '
 import sys
-n, sz, ent, un, lj, lp, c, cp, p, pp = sys.argv[1], int(sys.argv[2]), sys.argv[3], *map(float, sys.argv[4:])
-mb = sz / 1e6
+n, sz, ent = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+un, lj, lp = map(float, sys.argv[4:7])  # ms, in-process
+up, cn, cnp, c, cp, p, pp = (float(x) * 1e3 for x in sys.argv[7:])  # s -> ms
 r = lambda a, b: f"{a / b:.1f}x" if b else "n/a"
-print(f"{n:<14} {sz:>8} {ent:>8} | {un:>9.2f} {lj:>9.2f} {lp:>9.2f} | {c*1e3:>9.1f} {p*1e3:>9.1f} {r(p, c):>7} | {cp*1e3:>8.1f} {pp*1e3:>8.1f} {r(pp, cp):>7}")
-print(f"{chr(32)*14} MB/s: unpack {mb/(un/1e3):.0f}, lib {mb/(lj/1e3):.0f}, lib-pretty {mb/(lp/1e3):.0f}, crit {mb/c:.1f}, crit-pretty {mb/cp:.1f}" +
-      (f", python {mb/p:.2f}, python-pretty {mb/pp:.2f}" if p else "") +
-      f"; crit / bare unpack: {c*1e3/un:.1f}x (plain), {cp*1e3/un:.1f}x (pretty); lib / unpack: {lj/un:.1f}x, {lp/un:.1f}x")
-' "$n" "$sz" "$ent" "$un" "$lj" "$lp" "$c" "$cp" "$p" "$pp"
+print(f"{n:<14} {sz:>8} {ent:>7} | {un:>7.2f} {up:>7.2f} | {lj:>7.2f} {lp:>7.2f} | {cn:>7.2f} {cnp:>7.2f} | {c:>7.2f} {cp:>7.2f} | {p:>7.1f} {pp:>7.1f}")
+print(f"{chr(32)*14} ratios to bare unpack, plain / pretty: lib {r(lj, un)} / {r(lp, un)} (both in-process); "
+      f"null {r(cn, up)} / {r(cnp, up)} (both processes), {r(cn, un)} / {r(cnp, un)} (vs in-process); "
+      f"crit {r(c, un)} / {r(cp, un)} (vs in-process)")
+print(f"{chr(32)*14} the output file (crit minus null) costs {c - cn:.1f} / {cp - cnp:.1f} ms; "
+      f"Python crit / crit: {r(p, c)} / {r(pp, cp)}")
+' "$n" "$sz" "$ent" "$un" "$lj" "$lp" "$up" "$cn" "$cnp" "$c" "$cp" "$p" "$pp"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$have_py" = 1 ] || echo "note: $py not runnable; Python columns are 0"

@@ -3,9 +3,13 @@
  * bench-unpack MODE FILE [REPS]: the in-process costs behind `crit decode`.
  *   unpack  bare protobuf_c_message_unpack + free of every entry, the file
  *           already in memory (the floor any decoder pays);
- *   json    the library's decode: reader + protobuf -> JSON + Python-style text;
- *   pretty  the same with the pretty display rules.
- * Prints the best of REPS runs: "MODE FILE bytes entries ms MB/s".
+ *   json    the library's decode as `crit decode` runs it: reader + protobuf ->
+ *           Python-style JSON text in memory (img_json_decode_text);
+ *   pretty  the same with the pretty display rules;
+ *   tree, tree-pretty  through a jansson tree printed afterwards (the path
+ *           of the tools that edit images).
+ * Prints the best of REPS runs: "MODE FILE bytes entries ms MB/s" (entries
+ * -1 when the mode does not count them).
  * Images with extra payloads are not supported by `unpack` (not needed here).
  */
 #include <fcntl.h>
@@ -62,7 +66,25 @@ static long bare_unpack(const uint8_t *b, size_t n)
 	return entries;
 }
 
+/* What `crit decode` does: reader + protobuf -> JSON text in memory. */
 static long lib_json(const char *path, bool pretty)
+{
+	struct cr_error *err = NULL;
+	struct img_reader *r = NULL;
+	char *text = NULL;
+
+	if (img_reader_open_at(AT_FDCWD, path, &r, &err) < 0 ||
+	    img_json_decode_text(r, pretty, false, &text, &err) < 0) {
+		fprintf(stderr, "bench-unpack: %s\n", err ? err->msg : "?");
+		exit(1);
+	}
+	img_reader_close(r);
+	free(text);
+	return -1;
+}
+
+/* The jansson tree (what the editing tools build), then printed. */
+static long lib_tree(const char *path, bool pretty)
 {
 	struct cr_error *err = NULL;
 	struct img_reader *r = NULL;
@@ -84,7 +106,7 @@ static long lib_json(const char *path, bool pretty)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench-unpack unpack|json|pretty FILE [REPS]\n");
+		fprintf(stderr, "usage: bench-unpack unpack|json|pretty|tree|tree-pretty FILE [REPS]\n");
 		return 2;
 	}
 	const char *mode = argv[1], *path = argv[2];
@@ -102,6 +124,8 @@ int main(int argc, char **argv)
 		double t = now();
 		if (!strcmp(mode, "unpack"))
 			entries = bare_unpack(b, st.st_size);
+		else if (!strncmp(mode, "tree", 4))
+			entries = lib_tree(path, !strcmp(mode, "tree-pretty"));
 		else
 			entries = lib_json(path, !strcmp(mode, "pretty"));
 		t = now() - t;

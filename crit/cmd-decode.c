@@ -92,13 +92,14 @@ static int open_in(const char *in, const char **label, struct cr_error **err)
 }
 
 /* Write text to -o FILE atomically, or to stdout with a trailing newline. */
-static int emit(const char *out, const char *text, bool newline_on_stdout, struct cr_error **err)
+static int emit(const char *out, const char *text, size_t len, bool newline_on_stdout,
+		struct cr_error **err)
 {
 	struct io_tmp t;
 	int r;
 
 	if (!out || !strcmp(out, "-")) {
-		r = io_write_full(STDOUT_FILENO, text, strlen(text));
+		r = io_write_full(STDOUT_FILENO, text, len);
 		if (r == 0 && newline_on_stdout)
 			r = io_write_full(STDOUT_FILENO, "\n", 1);
 		return r < 0 ? cr_err_sys(err, r, "writing standard output") : 0;
@@ -106,7 +107,7 @@ static int emit(const char *out, const char *text, bool newline_on_stdout, struc
 	r = io_tmp_open_at(AT_FDCWD, out, 0644, &t, err);
 	if (r < 0)
 		return r;
-	r = io_write_full(t.fd, text, strlen(text));
+	r = io_write_full(t.fd, text, len);
 	if (r < 0) {
 		io_tmp_abort(&t);
 		return cr_err_sys(err, r, "'%s': write failed", out);
@@ -121,6 +122,7 @@ static int run_decode(const struct crit_cmd *c, int argc, char **argv, struct cr
 	struct img_reader *r = NULL;
 	_cleanup_free_ char *text = NULL;
 	const char *label;
+	size_t len = 0;
 	int k, fd;
 
 	k = parse(c, argc, argv, !pre->positional_in, pre->positional_in, &o, err);
@@ -153,11 +155,11 @@ static int run_decode(const struct crit_cmd *c, int argc, char **argv, struct cr
 		return k;
 	}
 	/* standard output gets nothing unless the whole image decoded */
-	k = img_json_decode_text(r, o.pretty, o.nopl, &text, err);
+	k = img_json_decode_textn(r, o.pretty, o.nopl, &text, &len, err);
 	img_reader_close(r);
 	if (k < 0)
 		return k;
-	return emit(NULL, text, true, err);
+	return emit(NULL, text, len, true, err);
 }
 
 static int read_all(int fd, const char *label, char **ret, size_t *ret_len, struct cr_error **err)

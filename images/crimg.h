@@ -86,6 +86,7 @@ struct img_entry {
 	size_t n_sub;
 	size_t index; /* entry index in the file, from 0 */
 	off_t offset; /* byte offset of the entry's size prefix */
+	bool borrowed; /* msg and sub live in the reader (img_reader_reuse_memory) */
 };
 void img_entry_release(struct img_entry *e);
 
@@ -112,6 +113,14 @@ int img_reader_fd(const struct img_reader *r);
  */
 int img_reader_next(struct img_reader *r, bool skip_extra, struct img_entry *ret,
 		    struct cr_error **err);
+/*
+ * From now on, unpack messages into memory the reader owns and recycles at
+ * the next img_reader_next() or img_reader_close(): no allocation per field
+ * and nothing to free per entry, for callers done with each entry before
+ * they read the next (crit decode).  Entries are marked borrowed; never
+ * take their msg or sub.
+ */
+void img_reader_reuse_memory(struct img_reader *r);
 /* Current byte offset. */
 off_t img_reader_offset(const struct img_reader *r);
 struct img_reader *img_reader_close(struct img_reader *r);
@@ -174,6 +183,9 @@ int img_json_write_file(struct img_reader *r, bool pretty, bool nopl, int fd,
 /* The same text in memory (NUL-terminated, caller frees). */
 int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **ret,
 			 struct cr_error **err);
+/* The same, with the text's length in *ret_len (megabytes of it: no strlen). */
+int img_json_decode_textn(struct img_reader *r, bool pretty, bool nopl, char **ret,
+			  size_t *ret_len, struct cr_error **err);
 /* Write a whole image from that object to a writer (the magic picks the type). */
 int img_json_encode_file(const json_t *img, int fd, const char *label, struct cr_error **err);
 

@@ -46,15 +46,28 @@ int img_json_err(struct cr_error **err, int code, const char *fmt, ...)
  * decoding a large image never builds a tree it only prints.
  */
 struct img_jsink;
+/* A key known in advance (a field name): as is, and as the text sink writes it. */
+struct img_jkey {
+	const char *name;
+	size_t len;
+	const char *text; /* "\"name\": " escaped */
+	size_t text_len;
+};
 struct img_jsink_ops {
 	void (*obj_begin)(struct img_jsink *s);
 	void (*obj_end)(struct img_jsink *s);
 	void (*arr_begin)(struct img_jsink *s);
 	void (*arr_end)(struct img_jsink *s);
 	void (*key)(struct img_jsink *s, const char *k, size_t n);
+	void (*fkey)(struct img_jsink *s, const struct img_jkey *k);
 	void (*str)(struct img_jsink *s, const char *p, size_t n);
+	/* a string of printable ASCII other than '"' and '\\': needs no escaping */
+	void (*astr)(struct img_jsink *s, const char *p, size_t n);
 	void (*i64)(struct img_jsink *s, int64_t v);
 	void (*u64)(struct img_jsink *s, uint64_t v);
+	/* fkey + i64/u64 in one call, for the many plain integer fields */
+	void (*key_i64)(struct img_jsink *s, const struct img_jkey *k, int64_t v);
+	void (*key_u64)(struct img_jsink *s, const struct img_jkey *k, uint64_t v);
 	void (*boolean)(struct img_jsink *s, bool v);
 	void (*real)(struct img_jsink *s, double v);
 	void (*null)(struct img_jsink *s);
@@ -62,13 +75,24 @@ struct img_jsink_ops {
 struct img_jsink {
 	const struct img_jsink_ops *ops;
 };
+/* The text of a key as the text sink writes it ("\"k\": "), caller frees. */
+char *img_json_key_text(const char *k, size_t n, size_t *ret_len);
 
 size_t img_pb_type_size(ProtobufCType t);
 bool img_pb_is_signed(ProtobufCType t);
+
+/*
+ * A walk: a sink plus what the walker resolves once per message type (the
+ * display rules of each field, flag maps, the key text), so the fields of
+ * the 100,000th entry cost no lookups.  Lives as long as the sink.
+ */
+struct img_walk;
+struct img_walk *img_walk_new(struct img_jsink *s);
+struct img_walk *img_walk_free(struct img_walk *w);
 /* Emit the fields of m as key/value pairs (no braces). */
-void img_walk_fields(struct img_jsink *s, const ProtobufCMessage *m, bool pretty, bool hex);
+void img_walk_fields(struct img_walk *w, const ProtobufCMessage *m, bool pretty, bool hex);
 /* Emit m as one object. */
-void img_walk_msg(struct img_jsink *s, const ProtobufCMessage *m, bool pretty);
+void img_walk_msg(struct img_walk *w, const ProtobufCMessage *m, bool pretty);
 /* Emit a jansson value. */
 void img_walk_json(struct img_jsink *s, const json_t *j);
 /* Emit bytes as a base64 string. */
@@ -81,6 +105,8 @@ struct img_jsink *img_jtext_sink(struct img_jtext *t);
 /* Flush and free; returns 0 or -errno of the first failed write.  With a
  * memory sink, *ret_mem (if given) receives the NUL-terminated text. */
 int img_jtext_finish(struct img_jtext *t, char **ret_mem);
+/* Bytes held (a memory sink: all written so far). */
+size_t img_jtext_len(const struct img_jtext *t);
 
 /* Tree sink. */
 struct img_jtree;

@@ -30,7 +30,8 @@ static char *human(uint64_t n)
 	return xasprintf("%.1fYB", num);
 }
 
-static void emit_extra(struct img_jsink *s, const struct img_desc *d, const struct img_entry *e)
+static void emit_extra(struct img_jsink *s, struct img_walk *w, const struct img_desc *d,
+		       const struct img_entry *e)
 {
 	static const uint8_t none[1];
 	const uint8_t *x = e->extra ? e->extra : none;
@@ -67,7 +68,7 @@ static void emit_extra(struct img_jsink *s, const struct img_desc *d, const stru
 		s->ops->arr_begin(s);
 		for (size_t i = 0; i < e->n_sub; i++) {
 			uint32_t len = ((IpcMsg *)e->sub[i])->msize;
-			img_walk_msg(s, e->sub[i], false);
+			img_walk_msg(w, e->sub[i], false);
 			img_walk_b64(s, x + off, len);
 			off += len;
 		}
@@ -99,9 +100,12 @@ static int walk_file(struct img_reader *r, bool pretty, bool nopl, struct img_js
 		     struct cr_error **err)
 {
 	const struct img_desc *d = img_reader_desc(r);
+	struct img_walk *w = img_walk_new(s);
 	struct img_entry e;
 	int k;
 
+	/* each entry is emitted and dropped before the next is read */
+	img_reader_reuse_memory(r);
 	s->ops->obj_begin(s);
 	s->ops->key(s, "magic", 5);
 	s->ops->str(s, d->name, strlen(d->name));
@@ -109,16 +113,17 @@ static int walk_file(struct img_reader *r, bool pretty, bool nopl, struct img_js
 	s->ops->arr_begin(s);
 	while ((k = img_reader_next(r, nopl, &e, err)) > 0) {
 		s->ops->obj_begin(s);
-		img_walk_fields(s, e.msg, pretty, false);
+		img_walk_fields(w, e.msg, pretty, false);
 		if (nopl)
 			emit_nopl(s, d, &e);
 		else
-			emit_extra(s, d, &e);
+			emit_extra(s, w, d, &e);
 		s->ops->obj_end(s);
 		img_entry_release(&e);
 	}
 	s->ops->arr_end(s);
 	s->ops->obj_end(s);
+	img_walk_free(w);
 	return k;
 }
 
@@ -150,11 +155,12 @@ int img_json_write_file(struct img_reader *r, bool pretty, bool nopl, int fd, st
 	return 0;
 }
 
-int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **ret,
-			 struct cr_error **err)
+int img_json_decode_textn(struct img_reader *r, bool pretty, bool nopl, char **ret,
+			  size_t *ret_len, struct cr_error **err)
 {
 	struct img_jtext *t = img_jtext_new(-1, pretty ? 4 : 0);
 	int k = walk_file(r, pretty, nopl, img_jtext_sink(t), err);
+	size_t len = img_jtext_len(t);
 	char *text = NULL;
 
 	img_jtext_finish(t, &text);
@@ -163,7 +169,15 @@ int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **re
 		return k;
 	}
 	*ret = text;
+	if (ret_len)
+		*ret_len = len;
 	return 0;
+}
+
+int img_json_decode_text(struct img_reader *r, bool pretty, bool nopl, char **ret,
+			 struct cr_error **err)
+{
+	return img_json_decode_textn(r, pretty, nopl, ret, NULL, err);
 }
 
 /* ---- encode ------------------------------------------------------------ */

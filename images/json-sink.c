@@ -19,11 +19,21 @@
 #define TEXT_BUF (256 * 1024)
 #define MAX_DEPTH 256
 
+/*
+ * What goes before the next key or value: nothing (after a key, or the top
+ * value), the indentation of a container's first item, or the separator and
+ * indentation of any later item.  That is all the state Python's layout
+ * needs, besides the depth.
+ */
+enum pend { PEND_NONE, PEND_FIRST, PEND_NEXT };
+
 struct img_jtext {
 	struct img_jsink sink;
 	int fd, indent, depth, error;
-	bool first[MAX_DEPTH]; /* nothing written yet in the container at this depth */
-	bool after_key;
+	enum pend pend;
+	size_t ind;  /* indent * depth: spaces before an item at this depth */
+	char *sep;   /* ",\n" and spaces (indented), ", " (compact) */
+	size_t sep_cap;
 	char *p;
 	size_t len, cap;
 };
@@ -40,54 +50,131 @@ static void tflush(struct img_jtext *t)
 	t->len = 0;
 }
 
-static inline void tput(struct img_jtext *t, const char *s, size_t n)
+static __attribute__((noinline)) void tmake_room(struct img_jtext *t, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		tflush(t);
-		if (t->len + n + 1 > t->cap)
-			t->p = xgrow(t->p, &t->cap, t->len + n + 1, 1);
+	tflush(t);
+	if (t->len + n + 1 > t->cap)
+		t->p = xgrow(t->p, &t->cap, t->len + n + 1, 1);
+}
+
+/* The per-value helpers are small and hot: inline them into every sink op. */
+#define HOT static inline __attribute__((always_inline))
+
+/* Room for n more bytes (and the final NUL); write there, then add to len. */
+HOT char *treserve(struct img_jtext *t, size_t n)
+{
+	if (__builtin_expect(t->cap - t->len < n + 1, 0))
+		tmake_room(t, n);
+	return t->p + t->len;
+}
+
+/* memcpy of at most 32 bytes as two overlapping moves, without a call */
+HOT void copy_small(char *d, const char *s, size_t n)
+{
+	if (n >= 16) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
 	}
-	memcpy(t->p + t->len, s, n);
+}
+
+HOT void tput(struct img_jtext *t, const char *s, size_t n)
+{
+	char *w = treserve(t, n);
+
+	if (n <= 32)
+		copy_small(w, s, n);
+	else
+		memcpy(w, s, n);
 	t->len += n;
 }
 
-static inline void tputc(struct img_jtext *t, char c)
+HOT void tputc(struct img_jtext *t, char c)
 {
-	if (t->len + 2 > t->cap)
-		tput(t, &c, 1);
-	else
-		t->p[t->len++] = c;
+	*treserve(t, 1) = c;
+	t->len++;
 }
 
-static void tnewline(struct img_jtext *t, int depth)
+/* Enough spaces in t->sep for an item at the current depth. */
+static void tset_depth(struct img_jtext *t, int depth)
 {
-	static const char spaces[] = "                                                                ";
-	size_t n = (size_t)t->indent * depth;
-
-	tputc(t, '\n');
-	while (n > 0) {
-		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-		tput(t, spaces, k);
-		n -= k;
+	t->depth = depth;
+	if (!t->indent)
+		return;
+	t->ind = (size_t)t->indent * (depth > 0 ? depth : 0);
+	if (t->ind + 2 > t->sep_cap) {
+		size_t old = t->sep_cap;
+		t->sep = xgrow(t->sep, &t->sep_cap, t->ind + 2, 1);
+		memset(t->sep + old, ' ', t->sep_cap - old);
+		t->sep[0] = ',';
+		t->sep[1] = '\n';
 	}
 }
 
 /* Separator and indentation before a value or a key. */
-static void tbefore(struct img_jtext *t)
+HOT void tbefore(struct img_jtext *t)
 {
-	int d = t->depth < MAX_DEPTH ? t->depth : MAX_DEPTH - 1;
-
-	if (t->after_key) {
-		t->after_key = false;
-		return;
+	if (t->pend == PEND_NEXT) {
+		if (!t->indent) {
+			char *w = treserve(t, 2);
+			w[0] = ',';
+			w[1] = ' ';
+			t->len += 2;
+		} else {
+			tput(t, t->sep, 2 + t->ind);
+		}
+	} else if (t->pend == PEND_FIRST && t->indent) {
+		tput(t, t->sep + 1, 1 + t->ind);
 	}
-	if (t->depth == 0)
-		return;
-	if (!t->first[d])
-		tput(t, t->indent ? "," : ", ", t->indent ? 1 : 2);
-	t->first[d] = false;
-	if (t->indent)
-		tnewline(t, t->depth);
+}
+
+HOT char *tcopy(char *w, const char *s, size_t n)
+{
+	if (n <= 32)
+		copy_small(w, s, n);
+	else
+		memcpy(w, s, n);
+	return w + n;
+}
+
+/*
+ * The scalar ops make one check for room, for the separator and all they
+ * write, then store without checks: one predictable branch per value.
+ */
+HOT char *tneed(struct img_jtext *t, size_t n)
+{
+	return treserve(t, 2 + t->ind + n);
+}
+
+/* The pending separator at w (room reserved by tneed). */
+HOT char *tsep(struct img_jtext *t, char *w)
+{
+	if (t->pend == PEND_NEXT) {
+		if (!t->indent) {
+			w[0] = ',';
+			w[1] = ' ';
+			return w + 2;
+		}
+		return tcopy(w, t->sep, 2 + t->ind);
+	}
+	if (t->pend == PEND_FIRST && t->indent)
+		return tcopy(w, t->sep + 1, 1 + t->ind);
+	return w;
+}
+
+HOT void tdone(struct img_jtext *t, char *w, enum pend next)
+{
+	t->len = w - t->p;
+	t->pend = next;
 }
 
 static void topen(struct img_jsink *s, char c)
@@ -96,20 +183,20 @@ static void topen(struct img_jsink *s, char c)
 
 	tbefore(t);
 	tputc(t, c);
-	t->depth++;
-	if (t->depth < MAX_DEPTH)
-		t->first[t->depth] = true;
+	tset_depth(t, t->depth + 1);
+	t->pend = PEND_FIRST;
 }
 
 static void tclose(struct img_jsink *s, char c)
 {
 	struct img_jtext *t = (struct img_jtext *)s;
-	bool empty = t->depth < MAX_DEPTH ? t->first[t->depth] : false;
+	bool empty = t->pend == PEND_FIRST;
 
-	t->depth--;
+	tset_depth(t, t->depth - 1);
 	if (!empty && t->indent)
-		tnewline(t, t->depth);
+		tput(t, t->sep + 1, 1 + t->ind);
 	tputc(t, c);
+	t->pend = PEND_NEXT;
 }
 
 static void t_obj_begin(struct img_jsink *s) { topen(s, '{'); }
@@ -117,11 +204,17 @@ static void t_obj_end(struct img_jsink *s) { tclose(s, '}'); }
 static void t_arr_begin(struct img_jsink *s) { topen(s, '['); }
 static void t_arr_end(struct img_jsink *s) { tclose(s, ']'); }
 
-static void put_u16(struct img_jtext *t, unsigned v)
+static char *put_u16(char *w, unsigned v)
 {
 	static const char hx[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', hx[(v >> 12) & 15], hx[(v >> 8) & 15], hx[(v >> 4) & 15], hx[v & 15] };
-	tput(t, e, 6);
+
+	w[0] = '\\';
+	w[1] = 'u';
+	w[2] = hx[(v >> 12) & 15];
+	w[3] = hx[(v >> 8) & 15];
+	w[4] = hx[(v >> 4) & 15];
+	w[5] = hx[v & 15];
+	return w + 6;
 }
 
 /* One UTF-8 sequence; its length, 0 when invalid. */
@@ -159,47 +252,65 @@ static const bool plain_byte[256] = {
 	[0x5d ... 0x7e] = true,
 };
 
+/* The escape of one byte or UTF-8 sequence at u[0] (n bytes left); sets *used. */
+static char *put_escape(char *w, const unsigned char *u, size_t n, size_t *used)
+{
+	static const char short_esc[256] = {
+		['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+		['\t'] = 't', ['\b'] = 'b', ['\f'] = 'f',
+	};
+	unsigned char c = u[0];
+	uint32_t cp;
+	size_t len;
+
+	*used = 1;
+	if (short_esc[c]) {
+		w[0] = '\\';
+		w[1] = short_esc[c];
+		return w + 2;
+	}
+	len = c < 0x80 ? (cp = c, 1) : utf8_decode(u, n, &cp);
+	if (len == 0) /* not UTF-8: carried as a lone surrogate, as Python's surrogateescape */
+		return put_u16(w, 0xdc00 | c);
+	*used = len;
+	if (cp >= 0x10000) {
+		cp -= 0x10000;
+		w = put_u16(w, 0xd800 | (cp >> 10));
+		return put_u16(w, 0xdc00 | (cp & 0x3ff));
+	}
+	return put_u16(w, cp);
+}
+
+/*
+ * Escaped in chunks: each reserves the worst case of its input (6 bytes out
+ * per byte in, and a sequence begun at the chunk's end may run 3 bytes over),
+ * so the loop itself never checks for room.
+ */
+#define STR_CHUNK 4096
+
 static void put_string(struct img_jtext *t, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
 
 	tputc(t, '"');
-	for (size_t i = 0; i < n;) {
-		unsigned char c = u[i];
-		size_t j = i;
+	while (i < n) {
+		size_t end = n - i > STR_CHUNK ? i + STR_CHUNK : n;
+		char *w0 = treserve(t, 6 * (end - i) + 24), *w = w0;
 
-		while (j < n && plain_byte[u[j]])
-			j++;
-		if (j > i) {
-			tput(t, s + i, j - i);
+		while (i < end) {
+			size_t j = i, used;
+			while (j < end && plain_byte[u[j]])
+				j++;
+			memcpy(w, s + i, j - i);
+			w += j - i;
 			i = j;
-			continue;
+			if (i < end) {
+				w = put_escape(w, u + i, n - i, &used);
+				i += used;
+			}
 		}
-		switch (c) {
-		case '"': tput(t, "\\\"", 2); i++; continue;
-		case '\\': tput(t, "\\\\", 2); i++; continue;
-		case '\n': tput(t, "\\n", 2); i++; continue;
-		case '\r': tput(t, "\\r", 2); i++; continue;
-		case '\t': tput(t, "\\t", 2); i++; continue;
-		case '\b': tput(t, "\\b", 2); i++; continue;
-		case '\f': tput(t, "\\f", 2); i++; continue;
-		}
-		uint32_t cp;
-		size_t len = c < 0x80 ? (cp = c, 1) : utf8_decode(u + i, n - i, &cp);
-		if (len == 0) {
-			/* not UTF-8: carried as a lone surrogate, as Python's surrogateescape */
-			put_u16(t, 0xdc00 | c);
-			i++;
-			continue;
-		}
-		if (cp >= 0x10000) {
-			cp -= 0x10000;
-			put_u16(t, 0xd800 | (cp >> 10));
-			put_u16(t, 0xdc00 | (cp & 0x3ff));
-		} else {
-			put_u16(t, cp);
-		}
-		i += len;
+		t->len += w - w0;
 	}
 	tputc(t, '"');
 }
@@ -211,7 +322,15 @@ static void t_key(struct img_jsink *s, const char *k, size_t n)
 	tbefore(t);
 	put_string(t, k, n);
 	tput(t, ": ", 2);
-	t->after_key = true;
+	t->pend = PEND_NONE;
+}
+
+static void t_fkey(struct img_jsink *s, const struct img_jkey *k)
+{
+	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, k->text_len));
+
+	tdone(t, tcopy(w, k->text, k->text_len), PEND_NONE);
 }
 
 static void t_str(struct img_jsink *s, const char *p, size_t n)
@@ -220,35 +339,120 @@ static void t_str(struct img_jsink *s, const char *p, size_t n)
 
 	tbefore(t);
 	put_string(t, p, n);
+	t->pend = PEND_NEXT;
 }
 
-static void put_u64(struct img_jtext *t, uint64_t v, bool neg)
+static void t_astr(struct img_jsink *s, const char *p, size_t n)
 {
-	char buf[24];
-	char *e = buf + sizeof(buf), *p = e;
+	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, n + 2));
 
-	do
-		*--p = '0' + v % 10;
-	while (v /= 10);
+	*w++ = '"';
+	w = tcopy(w, p, n);
+	*w++ = '"';
+	tdone(t, w, PEND_NEXT);
+}
+
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static const uint64_t pow10_tab[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* Decimal length from the bit length: log10(2) ~ 1233/4096, then one correction. */
+HOT unsigned ndigits(uint64_t v)
+{
+	unsigned bits = 64 - __builtin_clzll(v | 1);
+	unsigned d = (bits * 1233) >> 12;
+
+	return d + ((v | 1) >= pow10_tab[d]); /* v | 1: "0" has one digit */
+}
+
+/* Two digits of v < 100 ending at e. */
+HOT char *put2(char *e, uint32_t v)
+{
+	memcpy(e - 2, digit_pairs + 2 * v, 2);
+	return e - 2;
+}
+
+/*
+ * Decimal digits of v at w, from the end: eight at a time in 32-bit
+ * arithmetic (64-bit divisions are the slow part of a long address), then
+ * pairs.  Returns the end.
+ */
+HOT char *fmt_u64(char *w, uint64_t v, bool neg)
+{
+	unsigned n = ndigits(v) + neg;
+	char *end = w + n, *e = end;
+	uint32_t v32;
+
+	while (v >= 100000000) {
+		uint32_t lo = v % 100000000, hi4 = lo / 10000, lo4 = lo % 10000;
+		v /= 100000000;
+		e = put2(e, lo4 % 100);
+		e = put2(e, lo4 / 100);
+		e = put2(e, hi4 % 100);
+		e = put2(e, hi4 / 100);
+	}
+	v32 = v;
+	while (v32 >= 100) {
+		e = put2(e, v32 % 100);
+		v32 /= 100;
+	}
+	if (v32 >= 10)
+		e = put2(e, v32);
+	else
+		*--e = '0' + v32;
 	if (neg)
-		*--p = '-';
-	tput(t, p, e - p);
+		*--e = '-';
+	return end;
+}
+
+#define INT_MAX_TEXT 21 /* "-9223372036854775808", 18446744073709551615 */
+
+HOT char *fmt_i64(char *w, int64_t v)
+{
+	return fmt_u64(w, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
 }
 
 static void t_i64(struct img_jsink *s, int64_t v)
 {
 	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, INT_MAX_TEXT));
 
-	tbefore(t);
-	put_u64(t, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
+	tdone(t, fmt_i64(w, v), PEND_NEXT);
 }
 
 static void t_u64(struct img_jsink *s, uint64_t v)
 {
 	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, INT_MAX_TEXT));
 
-	tbefore(t);
-	put_u64(t, v, false);
+	tdone(t, fmt_u64(w, v, false), PEND_NEXT);
+}
+
+static void t_key_i64(struct img_jsink *s, const struct img_jkey *k, int64_t v)
+{
+	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, k->text_len + INT_MAX_TEXT));
+
+	w = tcopy(w, k->text, k->text_len);
+	tdone(t, fmt_i64(w, v), PEND_NEXT);
+}
+
+static void t_key_u64(struct img_jsink *s, const struct img_jkey *k, uint64_t v)
+{
+	struct img_jtext *t = (struct img_jtext *)s;
+	char *w = tsep(t, tneed(t, k->text_len + INT_MAX_TEXT));
+
+	w = tcopy(w, k->text, k->text_len);
+	tdone(t, fmt_u64(w, v, false), PEND_NEXT);
 }
 
 static void t_bool(struct img_jsink *s, bool v)
@@ -257,6 +461,7 @@ static void t_bool(struct img_jsink *s, bool v)
 
 	tbefore(t);
 	tput(t, v ? "true" : "false", v ? 4 : 5);
+	t->pend = PEND_NEXT;
 }
 
 static void t_real(struct img_jsink *s, double v)
@@ -266,6 +471,7 @@ static void t_real(struct img_jsink *s, double v)
 
 	tbefore(t);
 	tput(t, buf, snprintf(buf, sizeof(buf), "%.17g", v));
+	t->pend = PEND_NEXT;
 }
 
 static void t_null(struct img_jsink *s)
@@ -274,28 +480,57 @@ static void t_null(struct img_jsink *s)
 
 	tbefore(t);
 	tput(t, "null", 4);
+	t->pend = PEND_NEXT;
 }
 
 static const struct img_jsink_ops text_ops = {
-	t_obj_begin, t_obj_end, t_arr_begin, t_arr_end, t_key, t_str, t_i64, t_u64, t_bool, t_real,
-	t_null,
+	.obj_begin = t_obj_begin,
+	.obj_end = t_obj_end,
+	.arr_begin = t_arr_begin,
+	.arr_end = t_arr_end,
+	.key = t_key,
+	.fkey = t_fkey,
+	.str = t_str,
+	.astr = t_astr,
+	.i64 = t_i64,
+	.u64 = t_u64,
+	.key_i64 = t_key_i64,
+	.key_u64 = t_key_u64,
+	.boolean = t_bool,
+	.real = t_real,
+	.null = t_null,
 };
 
-struct img_jtext *img_jtext_new(int fd, int indent)
+static struct img_jtext *jtext_new(int fd, int indent, size_t cap)
 {
 	struct img_jtext *t = xzalloc(sizeof(*t));
 
 	t->sink.ops = &text_ops;
 	t->fd = fd;
 	t->indent = indent;
-	t->cap = TEXT_BUF;
+	t->cap = cap;
 	t->p = xmalloc(t->cap);
+	t->sep_cap = 2 + 16 * (size_t)indent;
+	t->sep = xmalloc(t->sep_cap);
+	memset(t->sep, ' ', t->sep_cap);
+	t->sep[0] = ',';
+	t->sep[1] = indent ? '\n' : ' ';
 	return t;
+}
+
+struct img_jtext *img_jtext_new(int fd, int indent)
+{
+	return jtext_new(fd, indent, TEXT_BUF);
 }
 
 struct img_jsink *img_jtext_sink(struct img_jtext *t)
 {
 	return &t->sink;
+}
+
+size_t img_jtext_len(const struct img_jtext *t)
+{
+	return t->len;
 }
 
 int img_jtext_finish(struct img_jtext *t, char **ret_mem)
@@ -310,8 +545,21 @@ int img_jtext_finish(struct img_jtext *t, char **ret_mem)
 		t->p = NULL;
 	}
 	free(t->p);
+	free(t->sep);
 	free(t);
 	return r;
+}
+
+char *img_json_key_text(const char *k, size_t n, size_t *ret_len)
+{
+	struct img_jtext *t = jtext_new(-1, 0, 6 * n + 32);
+	char *out = NULL;
+
+	put_string(t, k, n);
+	tput(t, ": ", 2);
+	*ret_len = t->len;
+	img_jtext_finish(t, &out);
+	return out;
 }
 
 char *img_json_dumps(const json_t *j, int indent)
@@ -387,6 +635,11 @@ static void j_key(struct img_jsink *s, const char *k, size_t n)
 	}
 }
 
+static void j_fkey(struct img_jsink *s, const struct img_jkey *k)
+{
+	j_key(s, k->name, k->len);
+}
+
 static void j_str(struct img_jsink *s, const char *p, size_t n)
 {
 	tree_add((struct img_jtree *)s, json_stringn_nocheck(p, n));
@@ -400,6 +653,18 @@ static void j_i64(struct img_jsink *s, int64_t v)
 static void j_u64(struct img_jsink *s, uint64_t v)
 {
 	tree_add((struct img_jtree *)s, v <= INT64_MAX ? json_integer((json_int_t)v) : img_json_u64(v));
+}
+
+static void j_key_i64(struct img_jsink *s, const struct img_jkey *k, int64_t v)
+{
+	j_fkey(s, k);
+	j_i64(s, v);
+}
+
+static void j_key_u64(struct img_jsink *s, const struct img_jkey *k, uint64_t v)
+{
+	j_fkey(s, k);
+	j_u64(s, v);
 }
 
 static void j_bool(struct img_jsink *s, bool v)
@@ -418,8 +683,21 @@ static void j_null(struct img_jsink *s)
 }
 
 static const struct img_jsink_ops tree_ops = {
-	j_obj_begin, tree_pop, j_arr_begin, tree_pop, j_key, j_str, j_i64, j_u64, j_bool, j_real,
-	j_null,
+	.obj_begin = j_obj_begin,
+	.obj_end = tree_pop,
+	.arr_begin = j_arr_begin,
+	.arr_end = tree_pop,
+	.key = j_key,
+	.fkey = j_fkey,
+	.str = j_str,
+	.astr = j_str,
+	.i64 = j_i64,
+	.u64 = j_u64,
+	.key_i64 = j_key_i64,
+	.key_u64 = j_key_u64,
+	.boolean = j_bool,
+	.real = j_real,
+	.null = j_null,
 };
 
 struct img_jtree *img_jtree_new(void)

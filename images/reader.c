@@ -17,6 +17,74 @@
 #include "xalloc.h"
 
 #define RBUF (64 * 1024)
+#define ARENA_MIN (64 * 1024)
+
+/*
+ * Memory for the messages of one entry when the caller lets the reader
+ * recycle it (img_reader_reuse_memory): protobuf-c allocates every string,
+ * array and sub-message separately, and these are handed out from one
+ * chunk instead and dropped together when the next entry is read.
+ */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t cap;
+};
+#define CHUNK_HDR ((sizeof(struct arena_chunk) + 15) & ~(size_t)15)
+
+struct arena {
+	struct arena_chunk *head; /* newest and largest first */
+	size_t used;              /* bytes used in head */
+};
+
+static void *arena_alloc(void *data, size_t size)
+{
+	struct arena *a = data;
+	void *p;
+
+	if (size > IMG_MAX_ENTRY * (size_t)64)
+		return NULL; /* no entry needs this much: fails the unpack */
+	size = (size + 15) & ~(size_t)15;
+	if (!a->head || a->head->cap - a->used < size) {
+		size_t cap = a->head ? 2 * a->head->cap : ARENA_MIN;
+		struct arena_chunk *c;
+		while (cap < size)
+			cap *= 2;
+		c = xmalloc(CHUNK_HDR + cap);
+		c->next = a->head;
+		c->cap = cap;
+		a->head = c;
+		a->used = 0;
+	}
+	p = (char *)a->head + CHUNK_HDR + a->used;
+	a->used += size;
+	return p;
+}
+
+static void arena_free(void *data, void *p)
+{
+}
+
+/* Forget everything handed out; keep the largest chunk for the next entry. */
+static void arena_reset(struct arena *a)
+{
+	struct arena_chunk *c = a->head ? a->head->next : NULL;
+
+	while (c) {
+		struct arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	if (a->head)
+		a->head->next = NULL;
+	a->used = 0;
+}
+
+static void arena_release(struct arena *a)
+{
+	arena_reset(a);
+	free(a->head);
+	a->head = NULL;
+}
 
 struct img_reader {
 	int fd;
@@ -27,6 +95,11 @@ struct img_reader {
 	size_t pos, len;
 	size_t index;    /* index of the next entry */
 	bool ghost_chunks;
+	bool reuse;              /* messages in the arena (img_reader_reuse_memory) */
+	struct arena arena;
+	ProtobufCAllocator alloc; /* on the arena */
+	uint8_t *scratch;         /* an entry larger than buf */
+	size_t scratch_cap;
 	uint8_t buf[RBUF];
 };
 
@@ -44,6 +117,32 @@ static int fill(struct img_reader *r)
 		return -errno;
 	r->len = n;
 	return 0;
+}
+
+/*
+ * Make the next n <= RBUF bytes contiguous in buf at pos; returns how many
+ * are there (short only at EOF) or -errno.
+ */
+static ssize_t ensure(struct img_reader *r, size_t n)
+{
+	size_t have = r->len - r->pos;
+
+	if (have >= n)
+		return n;
+	memmove(r->buf, r->buf + r->pos, have);
+	r->pos = 0;
+	r->len = have;
+	while (r->len < n) {
+		ssize_t k = read(r->fd, r->buf + r->len, RBUF - r->len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		r->len += k;
+	}
+	return r->len < n ? r->len : n;
 }
 
 /* Read up to n bytes; returns the count read (short only at EOF) or -errno. */
@@ -132,16 +231,33 @@ struct img_reader *img_reader_close(struct img_reader *r)
 		return NULL;
 	if (r->fd >= 0)
 		close(r->fd);
+	arena_release(&r->arena);
+	free(r->scratch);
 	free(r->label);
 	free(r);
 	return NULL;
 }
 
+void img_reader_reuse_memory(struct img_reader *r)
+{
+	r->reuse = true;
+	r->alloc = (ProtobufCAllocator){ arena_alloc, arena_free, &r->arena };
+}
+
 static int read_u32(struct img_reader *r, uint32_t *v, bool *eof)
 {
 	uint8_t b[4];
-	ssize_t n = rd(r, b, 4);
+	ssize_t n;
 
+	if (r->len - r->pos >= 4) {
+		const uint8_t *p = r->buf + r->pos;
+		*v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+		*eof = false;
+		r->pos += 4;
+		r->offset += 4;
+		return 0;
+	}
+	n = rd(r, b, 4);
 	if (n < 0)
 		return n;
 	*eof = n == 0;
@@ -239,9 +355,9 @@ int img_reader_open_type_at(int dirfd, enum img_type type, unsigned long id,
 
 void img_entry_release(struct img_entry *e)
 {
-	if (e->msg)
+	if (e->msg && !e->borrowed)
 		protobuf_c_message_free_unpacked(e->msg, NULL);
-	for (size_t i = 0; i < e->n_sub; i++)
+	for (size_t i = 0; i < e->n_sub && !e->borrowed; i++)
 		protobuf_c_message_free_unpacked(e->sub[i], NULL);
 	free(e->sub);
 	free(e->extra);
@@ -262,9 +378,9 @@ static int read_msg(struct img_reader *r, const ProtobufCMessageDescriptor *d, c
 		    ProtobufCMessage **ret, struct cr_error **err)
 {
 	off_t at = r->offset;
+	const uint8_t *data;
 	uint32_t size;
 	bool eof;
-	_cleanup_free_ uint8_t *buf = NULL;
 	ssize_t n;
 	int e;
 
@@ -280,8 +396,20 @@ static int read_msg(struct img_reader *r, const ProtobufCMessageDescriptor *d, c
 			      "'%s': %s %zu at offset %lld: size %u exceeds the %llu bytes left",
 			      r->label, what, r->index, (long long)at, size,
 			      (unsigned long long)(left(r) < IMG_MAX_ENTRY ? left(r) : IMG_MAX_ENTRY));
-	buf = xmalloc(size);
-	n = rd(r, buf, size);
+	if (size <= RBUF) {
+		/* unpacked where it was read: protobuf-c copies what it keeps */
+		n = ensure(r, size);
+		data = r->buf + r->pos;
+		if (n > 0) {
+			r->pos += n;
+			r->offset += n;
+		}
+	} else {
+		if (size > r->scratch_cap)
+			r->scratch = xgrow(r->scratch, &r->scratch_cap, size, 1);
+		n = rd(r, r->scratch, size);
+		data = r->scratch;
+	}
 	if (n < 0)
 		return cr_err_sys(err, n, "'%s': %s %zu at offset %lld", r->label, what, r->index,
 				  (long long)at);
@@ -289,7 +417,7 @@ static int read_msg(struct img_reader *r, const ProtobufCMessageDescriptor *d, c
 		return cr_err(err, -EBADMSG,
 			      "'%s': %s %zu at offset %lld: truncated, %zd of %u bytes", r->label,
 			      what, r->index, (long long)at, n, size);
-	*ret = protobuf_c_message_unpack(d, NULL, size, buf);
+	*ret = protobuf_c_message_unpack(d, r->reuse ? &r->alloc : NULL, size, data);
 	if (!*ret)
 		return cr_err(err, -EBADMSG,
 			      "'%s': %s %zu at offset %lld: not a valid %s (malformed or missing a required field)",
@@ -441,9 +569,11 @@ static int read_entry_extra(struct img_reader *r, struct img_entry *e, bool skip
 int img_reader_next(struct img_reader *r, bool skip_extra, struct img_entry *ret,
 		    struct cr_error **err)
 {
-	struct img_entry e = { .index = r->index, .offset = r->offset };
+	struct img_entry e = { .index = r->index, .offset = r->offset, .borrowed = r->reuse };
 	int k;
 
+	if (r->reuse)
+		arena_reset(&r->arena); /* the previous entry's messages */
 	k = read_msg(r, entry_desc(r), "entry", &e.msg, err);
 	if (k <= 0)
 		return k;
