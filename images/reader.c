@@ -268,6 +268,25 @@ static int read_u32(struct img_reader *r, uint32_t *v, bool *eof)
 	return 0;
 }
 
+/* A raw image by its file name (pages-1.img, tmpfs-dev-44.tar.gz.img, iptables-9.img...). */
+static const struct img_desc *raw_by_name(const char *label)
+{
+	const char *base = strrchr(label, '/');
+	const struct img_desc *d = img_desc_by_filename(base ? base + 1 : label);
+
+	return d && d->head == IMG_HEAD_RAW_K ? d : NULL;
+}
+
+static int raw_err(const char *label, struct cr_error **err)
+{
+	const struct img_desc *d = raw_by_name(label);
+	const char *pct = strchr(d->pattern, '%');
+
+	return cr_err(err, -EMEDIUMTYPE,
+		      "'%s': a raw image (%.*sN%s.img): its bytes are not framed entries, so there is nothing to decode",
+		      label, (int)(pct - d->pattern), d->pattern, pct + 2);
+}
+
 int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struct cr_error **err)
 {
 	_cleanup_free_ struct img_reader *r = xzalloc(sizeof(*r));
@@ -285,6 +304,8 @@ int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struc
 			r->offset = 0;
 	}
 	e = read_u32(r, &magic, &eof);
+	if ((e < 0 || eof) && raw_by_name(label))
+		return raw_err(label, err);
 	if (e < 0 || eof)
 		return cr_err(err, eof ? -ENODATA : e, "'%s': %s", label,
 			      eof ? "empty file, no image magic" : "truncated image magic");
@@ -307,6 +328,8 @@ int img_reader_open_fd(int fd, const char *label, struct img_reader **ret, struc
 		return cr_err(err, -EMEDIUMTYPE,
 			      "'%s': this looks like JSON text, not a binary image (crit encode turns JSON into an image)",
 			      label);
+	if (!r->desc && raw_by_name(label))
+		return raw_err(label, err);
 	if (!r->desc)
 		return cr_err(err, -EMEDIUMTYPE,
 			      "'%s': unknown magic 0x%08x; raw data such as pages-*.img has no magic and cannot be decoded",
