@@ -168,6 +168,8 @@ static ssize_t rd(struct img_reader *r, void *dst, size_t n)
 	return done;
 }
 
+static uint64_t left(const struct img_reader *r);
+
 static int skip(struct img_reader *r, uint64_t n)
 {
 	size_t inbuf = r->len - r->pos;
@@ -179,6 +181,8 @@ static int skip(struct img_reader *r, uint64_t n)
 	}
 	if (r->file_size >= 0) {
 		off_t target = r->offset + n;
+		if (n > left(r))
+			return -ENODATA; /* as the pipe path finds: past the end */
 		if (lseek(r->fd, target, SEEK_SET) < 0)
 			return -errno;
 		r->pos = r->len = 0;
@@ -526,8 +530,8 @@ static int read_ipc_msgs(struct img_reader *r, struct img_entry *e, bool skip_it
 			return k;
 		k = skip(r, round_up(msize, 8) - msize);
 		if (k < 0)
-			return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short", r->label,
-				      e->index);
+			return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short at offset %lld",
+				      r->label, e->index, (long long)r->offset);
 	}
 	return 0;
 }
@@ -585,7 +589,8 @@ static int read_entry_extra(struct img_reader *r, struct img_entry *e, bool skip
 	if (k < 0)
 		return k;
 	if (pad && skip(r, pad) < 0)
-		return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short", r->label, e->index);
+		return cr_err(err, -EBADMSG, "'%s': entry %zu: padding cut short at offset %lld",
+			      r->label, e->index, (long long)r->offset);
 	return 0;
 }
 

@@ -24,7 +24,7 @@ size() { stat -c %s "$1"; }
 # a valid, shorter image: accepted only if it re-encodes to the same bytes.
 for src in fdzoo/sk-queues.img fdzoo/pipes-data.img fdzoo/inventory.img fdzoo/stats-dump \
 	fdzoo/pagemap-shmem-1126.img tcp-pair/tcp-stream-eec0.img fdzoo/pagemap-21614.img \
-	fdzoo/files.img fdzoo/core-21614.img; do
+	fdzoo/files.img fdzoo/core-21614.img runc-busybox/ipcns-sem-11.img runc-busybox/ipcns-msg-11.img; do
 	f=$corpus/$src
 	n=$(size "$f")
 	step=1
