@@ -11,8 +11,9 @@ crit=$b/crit/crit
 corpus=$b/fuzz-corpus-$what
 seeds=$b/fuzz-seeds-$what
 mkdir -p "$corpus" "$seeds" "$b/fuzz-artifacts-$what"
+. "$src/tests/images/raw-names.sh"
 for f in "$src"/tests/data/criu-4.x/*/*.img "$src"/tests/data/criu-4.x/*/stats-*; do
-	case $(basename "$f") in pages-*) continue ;; esac
+	raw_image "$(basename "$f")" && continue
 	id=$(basename "$(dirname "$f")")-$(basename "$f")
 	if [ "$what" = decode ]; then
 		cp "$f" "$seeds/$id"
