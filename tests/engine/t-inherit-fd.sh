@@ -15,6 +15,7 @@ KEY=$(readlink "/proc/$P/fd/1")
 case "$KEY" in pipe:*) ;; *) fail "stdout of the writer is $KEY, not a pipe" ;; esac
 dump "$P" "$T/img"
 wait_for 5 gone "$P" || fail "writer still alive after dump"
+sleep 0.3 # let cat drain what the writer left in the old pipe
 N=$(last_num "$T/out1" 'n=')
 
 # bad keys and fds: refused, nothing restored
