@@ -391,6 +391,7 @@ void fdk_dump_init(struct fdk_dump *d, int imgfd, const struct crisp_opts *o,
 		d->tcp_close = o->tcp_close;
 		d->ext_unix_sk = ext_unix_allowed(o);
 		d->netlock_skip = o->network_lock && !strcmp(o->network_lock, "skip");
+		d->skip_in_flight = o->skip_in_flight;
 	}
 }
 

@@ -90,6 +90,7 @@ struct fdk_dump {
 	size_t n_locked, cap_locked;
 	bool netlock_missing; /* nft is not installed: connections were not locked */
 	bool netlock_skip;    /* --network-lock skip */
+	bool skip_in_flight;  /* --skip-in-flight: drop connections not yet accepted */
 };
 
 /*

@@ -132,9 +132,15 @@ static int inet_fill(struct fdk_dump *d, int sk, InetSkEntry *e, struct cr_error
 		struct tcp_info ti = { 0 };
 
 		len = sizeof(ti);
-		/* for a listener tcpi_sacked is the backlog given to listen() */
-		if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) == 0)
+		/* for a listener tcpi_sacked is the backlog given to listen(),
+		 * tcpi_unacked the connections waiting in it for accept() */
+		if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) == 0) {
 			e->backlog = ti.tcpi_sacked;
+			if (ti.tcpi_unacked && !d->skip_in_flight)
+				return cr_err(err, -EOPNOTSUPP,
+					      "TCP listening socket %u (port %u) has %u connections not yet accepted; --skip-in-flight drops them",
+					      e->ino, e->src_port, ti.tcpi_unacked);
+		}
 	}
 	e->opts = fdk_skopts_dump(sk, true);
 	if (e->family == AF_INET6) {

@@ -299,9 +299,9 @@ static int unix_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 	r = usk_diag_get(local_fd, sock_ino(local_fd), &dg, err);
 	if (r < 0)
 		return cr_err_wrap(err, "fd %d of task %d", target_fd, pid);
-	if (dg.state == 10 /* TCP_LISTEN */ && dg.n_icons)
+	if (dg.state == 10 /* TCP_LISTEN */ && dg.n_icons && !d->skip_in_flight)
 		return cr_err(err, -EOPNOTSUPP,
-			      "unix listening socket %u (fd %d of task %d) has %u connections not yet accepted",
+			      "unix listening socket %u (fd %d of task %d) has %u connections not yet accepted; --skip-in-flight drops them",
 			      dg.ino, target_fd, pid, dg.n_icons);
 
 	e = xmalloc(sizeof(*e));
