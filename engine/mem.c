@@ -963,7 +963,7 @@ static int map_vmas(struct crisp_ctx *c, struct task *t, struct rvma_fd *fds, si
 		const VmaEntry *v = t->mm->vmas[i];
 		unsigned long len = v->end - v->start;
 		int flags = (v->flags & (MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN |
-					 MAP_NORESERVE)) |
+					 MAP_NORESERVE | MAP_LOCKED)) |
 			    MAP_FIXED;
 		int prot = v->prot, fd = -1;
 		unsigned long pgoff = v->pgoff;

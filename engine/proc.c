@@ -180,7 +180,7 @@ void pvma_list_release(struct pvma_list *l)
 }
 
 /* VmFlags two-letter codes we carry as madvise bits (as CRIU does). */
-static uint64_t vmflags_madv(const char *s, bool *ret_gd)
+static uint64_t vmflags_madv(const char *s, bool *ret_gd, bool *ret_lo)
 {
 	static const struct { const char name[3]; int madv; } map[] = {
 		{ "dc", MADV_DONTFORK }, { "dd", MADV_DONTDUMP }, { "mg", MADV_MERGEABLE },
@@ -188,7 +188,7 @@ static uint64_t vmflags_madv(const char *s, bool *ret_gd)
 	};
 	uint64_t m = 0;
 
-	*ret_gd = false;
+	*ret_gd = *ret_lo = false;
 	while (*s) {
 		while (*s == ' ')
 			s++;
@@ -199,6 +199,8 @@ static uint64_t vmflags_madv(const char *s, bool *ret_gd)
 				m |= 1ull << map[i].madv;
 		if (s[0] == 'g' && s[1] == 'd')
 			*ret_gd = true;
+		if (s[0] == 'l' && s[1] == 'o')
+			*ret_lo = true; /* mlock()ed */
 		s += 2;
 	}
 	return m;
@@ -280,11 +282,14 @@ int proc_read_maps(pid_t pid, struct pvma_list *l, struct cr_error **err)
 			continue;
 		}
 		if (cur && !strncmp(line, "VmFlags:", 8)) {
-			bool gd;
+			bool gd, lo;
 
-			cur->madv = vmflags_madv(line + 8, &gd);
+			cur->madv = vmflags_madv(line + 8, &gd, &lo);
 			if (gd)
 				cur->flags |= MAP_GROWSDOWN;
+			/* as mmap() takes it: CRIU's restore maps it locked again too */
+			if (lo)
+				cur->flags |= MAP_LOCKED;
 		}
 	}
 	return 0;
