@@ -311,43 +311,6 @@ static ssize_t files_index(struct crisp_ctx *c, uint32_t id)
 	return -1;
 }
 
-static int read_all(struct crisp_ctx *c, enum img_type type, struct img_entry **ret,
-		    size_t *ret_n, bool optional, struct cr_error **err)
-{
-	struct img_reader *rd = NULL;
-	struct img_entry *v = NULL;
-	size_t n = 0, cap = 0;
-	int r;
-
-	r = img_reader_open_type_at(c->imgfd, type, 0, &rd, err);
-	if (r == -ENOENT && optional) {
-		cr_err_free(err);
-		*ret = NULL;
-		*ret_n = 0;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	for (;;) {
-		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		memset(&v[n], 0, sizeof(v[n]));
-		r = img_reader_next(rd, false, &v[n], err);
-		if (r <= 0)
-			break;
-		n++;
-	}
-	img_reader_close(rd);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			img_entry_release(&v[i]);
-		free(v);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
 /* a crisp-side fd for one file entry: inherited (--inherit-fd) or made anew */
 static int open_file(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struct cr_error **err)
 {
@@ -398,7 +361,7 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	int maxfd = 2, r;
 	struct rlimit rl = { 0 };
 
-	r = read_all(c, IMG_FILES, &fe, &n, true, err);
+	r = img_read_entries(c->imgfd, IMG_FILES, 0, true, &fe, &n, err);
 	if (r < 0)
 		return r;
 	c->fentries = xcalloc(n ? n : 1, sizeof(*c->fentries));
@@ -409,10 +372,10 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	}
 	c->n_fentries = n;
 	free(fe);
-	r = read_all(c, IMG_PIPES_DATA, &c->pipe_data, &c->n_pipe_data, true, err);
+	r = img_read_entries(c->imgfd, IMG_PIPES_DATA, 0, true, &c->pipe_data, &c->n_pipe_data, err);
 	if (r < 0)
 		return r;
-	r = read_all(c, IMG_FIFO_DATA, &c->fifo_data, &c->n_fifo_data, true, err);
+	r = img_read_entries(c->imgfd, IMG_FIFO_DATA, 0, true, &c->fifo_data, &c->n_fifo_data, err);
 	if (r < 0)
 		return r;
 	r = ext_restore_init(c, err);

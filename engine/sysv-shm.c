@@ -201,9 +201,10 @@ static int prepare_one(struct crisp_ctx *c, const IpcShmEntry *e, const struct i
 
 int sysvshm_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 {
-	struct img_reader *rd = NULL;
+	struct img_entry *v = NULL;
 	bool any = false;
 	uint32_t ns = 0;
+	size_t n = 0;
 	int r;
 
 	for (size_t k = 0; k < c->tree.n && !any; k++) {
@@ -216,27 +217,14 @@ int sysvshm_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	}
 	if (!any)
 		return 0;
-	r = img_reader_open_type_at(c->imgfd, IMG_IPCNS_SHM, ns, &rd, err);
-	if (r == -ENOENT) {
-		/* no contents saved (CRIU writes them only with the IPC namespace):
-		 * the segments must still be there; map_vmas says which is not */
-		cr_err_free(err);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	for (;;) {
-		struct img_entry e = { 0 };
-
-		r = img_reader_next(rd, false, &e, err);
-		if (r <= 0)
-			break;
-		r = prepare_one(c, (const IpcShmEntry *)e.msg, &e, err);
-		img_entry_release(&e);
-		if (r < 0)
-			break;
-	}
-	img_reader_close(rd);
+	/* none saved (CRIU writes them only with the IPC namespace): the
+	 * segments must still be there, and sysvshm_attach() says which is not */
+	r = img_read_entries(c->imgfd, IMG_IPCNS_SHM, ns, true, &v, &n, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = prepare_one(c, (const IpcShmEntry *)v[i].msg, &v[i], err);
+	for (size_t i = 0; i < n; i++)
+		img_entry_release(&v[i]);
+	free(v);
 	return r < 0 ? r : 0;
 }
 

@@ -121,6 +121,13 @@ int img_reader_next(struct img_reader *r, bool skip_extra, struct img_entry *ret
  * take their msg or sub.
  */
 void img_reader_reuse_memory(struct img_reader *r);
+/*
+ * Every entry of the image of `type` and `id` in dirfd, with its payloads,
+ * into a new array (for the small images a restore consults as a whole);
+ * a missing file is no entries when optional.
+ */
+int img_read_entries(int dirfd, enum img_type type, unsigned long id, bool optional,
+		     struct img_entry **ret, size_t *ret_n, struct cr_error **err);
 /* Current byte offset. */
 off_t img_reader_offset(const struct img_reader *r);
 struct img_reader *img_reader_close(struct img_reader *r);

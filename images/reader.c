@@ -636,3 +636,40 @@ int img_read_one_at(int dirfd, enum img_type type, unsigned long id, ProtobufCMe
 	*ret = e.msg;
 	return 0;
 }
+
+int img_read_entries(int dirfd, enum img_type type, unsigned long id, bool optional,
+		     struct img_entry **ret, size_t *ret_n, struct cr_error **err)
+{
+	struct img_reader *rd = NULL;
+	struct img_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = img_reader_open_type_at(dirfd, type, id, &rd, err);
+	if (r == -ENOENT && optional) {
+		cr_err_free(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (;;) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		r = img_reader_next(rd, false, &v[n], err);
+		if (r <= 0)
+			break;
+		n++;
+	}
+	img_reader_close(rd);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			img_entry_release(&v[i]);
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
