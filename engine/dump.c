@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "dir-snap.h"
 #include "sysv-shm.h"
 #include "file-locks.h"
 #include "io.h"
@@ -395,6 +396,7 @@ static int do_dump(struct crisp_ctx *c, struct cr_error **err)
 
 int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_error **err)
 {
+	struct dir_snap before;
 	struct crisp_ctx c;
 	int r;
 
@@ -405,6 +407,7 @@ int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_
 		ctx_release(&c);
 		return r;
 	}
+	dir_snap_take(&before, c.imgfd);
 	r = do_dump(&c, err);
 	/* sockets leave TCP repair mode only if the tasks go on running */
 	ext_dump_finish(&c, r < 0 || o->leave_running || o->track_mem || o->leave_stopped ||
@@ -412,6 +415,7 @@ int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_
 	if (r < 0) {
 		pr_err(&c, "dump failed, resuming the tree");
 		resume_all(&c, 0);
+		dir_snap_remove_new(&before, c.imgfd, c.log);
 	} else if (o->leave_running || o->track_mem || o->cmd == CRISP_CMD_PRE_DUMP) {
 		resume_all(&c, 0);
 	} else if (o->leave_stopped) {
@@ -429,6 +433,7 @@ int crisp_dump_log(const struct crisp_opts *o, struct crisp_log *log, struct cr_
 			c.st.t_freeze * 1e6, c.st.t_frozen * 1e6, c.st.t_mem * 1e6,
 			(unsigned long long)c.st.pages_scanned,
 			(unsigned long long)c.st.pages_written);
+	dir_snap_release(&before);
 	ctx_release(&c);
 	return r;
 }

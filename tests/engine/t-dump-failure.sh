@@ -29,6 +29,23 @@ grep -q TracerPid:.0 /proc/$P/status || fail "task still traced after a failed d
 N=$(tail -n 1 "$T/log")
 wait_for 5 sh -c "[ \$(tail -n 1 $T/log) -gt $((N + 3)) ]" || fail "task stuck after a failed dump"
 grep -q "$P" "$T/err" || fail "error does not name the task: $(cat "$T/err")"
+# nothing half-written: what the failed dump wrote is gone, its log stays
+[ "$(ls "$T/img")" = dump.log ] || fail "a failed dump left: $(ls "$T/img" | tr '\n' ' ')"
+
+# the disk fills up half way through the pages: same, and the task goes on
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=1m tmpfs "$T/small" 2>/dev/null; then
+	"$CRISP" dump -t "$P" -D "$T/small" -o "$T/small.log" -v4 2>"$T/err2" &&
+		fail "dump into a full file system succeeded"
+	grep -q "No space left" "$T/err2" || fail "ENOSPC not reported: $(cat "$T/err2")"
+	left=$(ls "$T/small")
+	umount "$T/small"
+	[ -z "$left" ] || fail "a dump that ran out of space left: $left"
+	grep -q "removed '.*', written by the failed dump" "$T/small.log" || fail "no cleanup logged"
+	alive "$P" || fail "task killed by a dump that ran out of space"
+	N=$(tail -n 1 "$T/log")
+	wait_for 5 sh -c "[ \$(tail -n 1 $T/log) -gt $((N + 3)) ]" || fail "task stuck after ENOSPC"
+fi
 "$CRISP" dump -t 999999 -D "$T/img2" -o dump.log 2>/dev/null && fail "dump of a missing pid succeeded"
 kill -9 "$P"
 
