@@ -568,6 +568,16 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 			    err);
 	if (r < 0)
 		return r;
+	/*
+	 * The repair connect sizes segments from mss_clamp, which is still the
+	 * 536 default then (TCP_REPAIR_OPTIONS needs an established socket),
+	 * and nothing sizes them again: the connection would go on in 524-byte
+	 * segments.  A user MSS given before connect becomes the clamp there
+	 * (TCP_MAXSEG takes at most 32767: loopback's 65495 comes back as that;
+	 * every real link's MSS is below it and comes back exact).
+	 */
+	if (t->mss_clamp)
+		sso(sk, SOL_TCP, TCP_MAXSEG, t->mss_clamp < 32767 ? (int)t->mss_clamp : 32767);
 	/* repair mode sets SK_FORCE_REUSE: binding next to a listener is fine */
 	if (bind(sk, src, alen) < 0)
 		return cr_err_sys(err, -errno, "tcp %u: bind to port %u", ie->ino, ie->src_port);

@@ -54,6 +54,11 @@ R1=$(cmd 3 INCR c1) || fail "client 1: no answer on its connection after restore
 R2=$(cmd 4 INCR c2) || fail "client 2: no answer after restore"
 [ "$R2" = ":2" ] || fail "client 2: got '$R2', want :2"
 [ "$(cmd 4 GET greeting)" = "before-dump" ] || fail "data set lost"
+# the restored connections send full-size segments, not the 536-byte default
+if command -v ss >/dev/null; then
+	mss=$(ss -tni "sport = :$PORT" | grep -o ' mss:[0-9]*' | cut -d: -f2 | sort -n | head -n 1)
+	[ -n "$mss" ] && [ "$mss" -gt 1000 ] || fail "restored connections have mss ${mss:-?}"
+fi
 exec 5<>/dev/tcp/127.0.0.1/$PORT || fail "new connection after restore"
 [ "$(cmd 5 INCR c1)" = ":5" ] || fail "new client"
 [ "$(cmd 3 PING)" = "+PONG" ] || fail "client 1 after a new client"
