@@ -136,6 +136,7 @@ struct crisp_ctx {
 	uint32_t next_pages_id;
 	uint64_t zero_pfn;
 	bool have_zero_pfn;
+	bool no_pm_scan;      /* the kernel has no PAGEMAP_SCAN */
 	uint64_t *pipes_done; /* pipe inodes whose data was written */
 	size_t n_pipes_done, cap_pipes_done;
 	struct { unsigned long ino; uint32_t id; } nsids[32];

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "pm-scan.h"
 #include "sysv-shm.h"
 #include "mem-parent.h"
 #include "pages-src.h"
@@ -180,6 +181,62 @@ static int pw_run(struct crisp_ctx *c, struct page_writer *pw, bool parent,
  */
 enum range_mode { RANGE_PRIVATE, RANGE_SHARED, RANGE_ALL };
 
+/*
+ * dump_range through PAGEMAP_SCAN: the same choice of pages, from runs
+ * instead of one pagemap word per page.  1 when the kernel lacks it.
+ */
+static int dump_range_scan(struct crisp_ctx *c, int pmfd, struct page_writer *pw,
+			   unsigned long start, unsigned long end, enum range_mode mode,
+			   unsigned long img_base, struct cr_error **err)
+{
+	static struct pm_region regs[512];
+	unsigned long run = 0, run_end = 0;
+	uint64_t at = start;
+	int r;
+
+	while (at < end) {
+		size_t n = 0;
+		uint64_t next;
+
+		r = pm_scan(pmfd, at, end, regs, ARRAY_SIZE(regs), &n, &next);
+		if (r == -ENOTTY && at == start)
+			return 1;
+		if (r < 0)
+			return cr_err_sys(err, r, "task %d: PAGEMAP_SCAN at %lx", pw->pid, (unsigned long)at);
+		for (size_t i = 0; i < n; i++) {
+			const struct pm_region *g = &regs[i];
+			bool keep = (g->categories & PM_IS_SWAPPED) ||
+				    (mode == RANGE_SHARED || !(g->categories & PM_IS_FILE));
+
+			if (keep && (g->categories & PM_IS_PFNZERO)) {
+				keep = false;
+				c->st.pages_zero += (g->end - g->start) / PAGE_SIZE_;
+			}
+			if (!keep)
+				continue;
+			if (run_end == g->start) {
+				run_end = g->end;
+				continue;
+			}
+			if (run_end) {
+				r = pw_run(c, pw, false, run - start + img_base, run,
+					   (run_end - run) / PAGE_SIZE_, err);
+				if (r < 0)
+					return r;
+			}
+			run = g->start;
+			run_end = g->end;
+		}
+		if (next <= at)
+			break;
+		at = next;
+	}
+	if (run_end)
+		return pw_run(c, pw, false, run - start + img_base, run, (run_end - run) / PAGE_SIZE_,
+			      err);
+	return 0;
+}
+
 static int dump_range(struct crisp_ctx *c, int pmfd, struct page_writer *pw, unsigned long start,
 		      unsigned long end, enum range_mode mode, unsigned long img_base,
 		      struct cr_error **err)
@@ -188,6 +245,16 @@ static int dump_range(struct crisp_ctx *c, int pmfd, struct page_writer *pw, uns
 	unsigned long run = 0, run_n = 0;
 	bool run_par = false;
 	int r;
+
+	/* soft-dirty against a parent and the whole-vdso mode need every word */
+	if (mode != RANGE_ALL && !pw->parent && !c->no_pm_scan) {
+		c->st.pages_scanned += (end - start) / PAGE_SIZE_;
+		r = dump_range_scan(c, pmfd, pw, start, end, mode, img_base, err);
+		if (r <= 0)
+			return r;
+		c->st.pages_scanned -= (end - start) / PAGE_SIZE_;
+		c->no_pm_scan = true; /* the kernel lacks it: the word-by-word walk from now on */
+	}
 
 	for (unsigned long a = start; a < end;) {
 		size_t n = (end - a) / PAGE_SIZE_;

@@ -180,7 +180,7 @@ void pvma_list_release(struct pvma_list *l)
 }
 
 /* VmFlags two-letter codes we carry as madvise bits (as CRIU does). */
-static uint64_t vmflags_madv(const char *s, bool *ret_gd, bool *ret_lo)
+static uint64_t vmflags_madv(const char *s, bool *ret_gd, bool *ret_lo, bool *ret_nr)
 {
 	static const struct { const char name[3]; int madv; } map[] = {
 		{ "dc", MADV_DONTFORK }, { "dd", MADV_DONTDUMP }, { "mg", MADV_MERGEABLE },
@@ -188,7 +188,7 @@ static uint64_t vmflags_madv(const char *s, bool *ret_gd, bool *ret_lo)
 	};
 	uint64_t m = 0;
 
-	*ret_gd = *ret_lo = false;
+	*ret_gd = *ret_lo = *ret_nr = false;
 	while (*s) {
 		while (*s == ' ')
 			s++;
@@ -201,6 +201,8 @@ static uint64_t vmflags_madv(const char *s, bool *ret_gd, bool *ret_lo)
 			*ret_gd = true;
 		if (s[0] == 'l' && s[1] == 'o')
 			*ret_lo = true; /* mlock()ed */
+		if (s[0] == 'n' && s[1] == 'r')
+			*ret_nr = true; /* MAP_NORESERVE: a reservation, not a commitment */
 		s += 2;
 	}
 	return m;
@@ -282,9 +284,11 @@ int proc_read_maps(pid_t pid, struct pvma_list *l, struct cr_error **err)
 			continue;
 		}
 		if (cur && !strncmp(line, "VmFlags:", 8)) {
-			bool gd, lo;
+			bool gd, lo, nr;
 
-			cur->madv = vmflags_madv(line + 8, &gd, &lo);
+			cur->madv = vmflags_madv(line + 8, &gd, &lo, &nr);
+			if (nr)
+				cur->flags |= MAP_NORESERVE;
 			if (gd)
 				cur->flags |= MAP_GROWSDOWN;
 			/* as mmap() takes it: CRIU's restore maps it locked again too */
