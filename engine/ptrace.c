@@ -46,6 +46,44 @@ static int wait_stop(pid_t pid, int *ret_status, struct cr_error **err)
 	return 0;
 }
 
+/*
+ * wait_stop for a task that may never stop: one in uninterruptible sleep
+ * (a dead NFS server, a vfork parent) ignores PTRACE_INTERRUPT.  --timeout
+ * bounds the wait, as it bounds CRIU's freezing of the tree.
+ */
+static int wait_stop_timeout(pid_t pid, int timeout_s, int *ret_status, struct cr_error **err)
+{
+	double deadline = now_sec() + timeout_s;
+	useconds_t nap = 50;
+
+	if (timeout_s <= 0)
+		return wait_stop(pid, ret_status, err);
+	for (;;) {
+		int st;
+		pid_t r = waitpid(pid, &st, __WALL | WNOHANG);
+
+		if (r == pid) {
+			if (!WIFSTOPPED(st))
+				return cr_err(err, -ESRCH, "task %d ended while being stopped (%#x)", pid, st);
+			*ret_status = st;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return cr_err_sys(err, -errno, "task %d: waitpid", pid);
+		if (now_sec() > deadline) {
+			struct proc_stat ps;
+			char state = proc_read_stat(pid, &ps, NULL) == 0 ? ps.state : '?';
+
+			return cr_err(err, -ETIMEDOUT,
+				      "task %d did not stop within %d s (state %c%s); see --timeout", pid,
+				      timeout_s, state, state == 'D' ? ": uninterruptible sleep" : "");
+		}
+		usleep(nap);
+		if (nap < 5000)
+			nap *= 2;
+	}
+}
+
 int ptr_seize(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 {
 	int st, r;
@@ -57,7 +95,7 @@ int ptr_seize(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 	if (ptrace(PTRACE_INTERRUPT, t->pid, 0, 0) < 0)
 		return cr_err_sys(err, -errno, "task %d: PTRACE_INTERRUPT", t->pid);
 	for (;;) {
-		r = wait_stop(t->pid, &st, err);
+		r = wait_stop_timeout(t->pid, c->o ? c->o->timeout : 0, &st, err);
 		if (r < 0)
 			return r;
 		if ((st >> 16) == PTRACE_EVENT_STOP) {

@@ -49,6 +49,22 @@ fi
 "$CRISP" dump -t 999999 -D "$T/img2" -o dump.log 2>/dev/null && fail "dump of a missing pid succeeded"
 kill -9 "$P"
 
+# a task that never stops (a vfork parent waits uninterruptibly): --timeout
+# gives up on it, names it, and leaves it as it was
+if [ -x "${VFORKPROG:-}" ]; then
+	setsid "$VFORKPROG" "$T/vf.log" </dev/null >/dev/null 2>&1 &
+	V=$!; PIDS="$PIDS $V"
+	wait_for 5 grep -q started "$T/vf.log" || fail "vforkprog did not start"
+	sleep 0.2
+	mkdir -p "$T/img4"
+	timeout 20 "$CRISP" dump -t "$V" -D "$T/img4" -o dump.log --timeout 1 2>"$T/vf.err" &&
+		fail "dump of a task that cannot stop succeeded"
+	[ $? = 124 ] && fail "dump hung on a task that cannot stop despite --timeout 1"
+	grep -q "did not stop within 1 s" "$T/vf.err" || fail "timeout not reported: $(cat "$T/vf.err")"
+	alive "$V" || fail "the vfork parent died"
+	kill -9 "$V" $(cat /proc/$V/task/$V/children 2>/dev/null) 2>/dev/null
+fi
+
 # a tree in its own pid namespace (a container's init) would come back
 # with other pids: refused before anything is touched, and left running
 if command -v unshare >/dev/null && unshare -pf true 2>/dev/null; then
