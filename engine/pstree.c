@@ -156,13 +156,13 @@ int pstree_write(struct crisp_ctx *c, struct cr_error **err)
 		e.ppid = t->parent ? t->parent->pid : 0;
 		e.pgid = t->pgid;
 		e.sid = t->sid;
-		if (t->state != TASK_DEAD) {
-			tids[0] = t->pid;
-			for (size_t k = 0; k < t->n_threads; k++)
-				tids[k + 1] = t->threads[k]->pid;
-			e.n_threads = t->n_threads + 1;
-			e.threads = tids;
-		}
+		/* a zombie has its one thread listed too: CRIU's restore of a
+		 * zombie without one kills its parent ("Unable to detach") */
+		tids[0] = t->pid;
+		for (size_t k = 0; t->state != TASK_DEAD && k < t->n_threads; k++)
+			tids[k + 1] = t->threads[k]->pid;
+		e.n_threads = t->state != TASK_DEAD ? t->n_threads + 1 : 1;
+		e.threads = tids;
 		r = img_writer_put(w, &e.base, err);
 		if (r < 0) {
 			img_writer_abort(w);
@@ -243,6 +243,10 @@ int pstree_read(struct crisp_ctx *c, struct cr_error **err)
 {
 	struct img_reader *rd = NULL;
 	struct img_entry e;
+	/* each task's thread ids, read once its core says it is not a zombie
+	 * (CRIU writes a zombie's one thread id uninitialised) */
+	struct tids { uint32_t *v; size_t n; } *tids = NULL;
+	size_t cap = 0;
 	int r;
 
 	r = img_reader_open_type_at(c->imgfd, IMG_PSTREE, 0, &rd, err);
@@ -267,20 +271,27 @@ int pstree_read(struct crisp_ctx *c, struct cr_error **err)
 		t->ppid = p->ppid;
 		t->pgid = p->pgid;
 		t->sid = p->sid;
-		r = threads_read(c, t, p->threads, p->n_threads, err);
+		tids = xgrow(tids, &cap, c->tree.n, sizeof(*tids));
+		tids[t->idx].n = p->n_threads;
+		tids[t->idx].v = p->n_threads ? xcalloc(p->n_threads, sizeof(uint32_t)) : NULL;
+		if (p->n_threads)
+			memcpy(tids[t->idx].v, p->threads, p->n_threads * sizeof(uint32_t));
 		img_entry_release(&e);
-		if (r < 0)
-			break;
 	}
 	img_reader_close(rd);
-	if (r < 0)
-		return r;
-	if (!c->tree.n)
-		return cr_err(err, -EINVAL, "pstree.img: empty");
-	for (size_t i = 0; i < c->tree.n; i++) {
-		r = read_task(c, c->tree.tasks[i], err);
+	if (r >= 0 && !c->tree.n)
+		r = cr_err(err, -EINVAL, "pstree.img: empty");
+	for (size_t i = 0; r >= 0 && i < c->tree.n; i++) {
+		struct task *t = c->tree.tasks[i];
+
+		r = read_task(c, t, err);
+		if (r >= 0 && t->state != TASK_DEAD)
+			r = threads_read(c, t, tids[i].v, tids[i].n, err);
 		if (r < 0)
-			return cr_err_wrap(err, "task %d", c->tree.tasks[i]->pid);
+			r = cr_err_wrap(err, "task %d", t->pid);
 	}
-	return 0;
+	for (size_t i = 0; i < c->tree.n; i++)
+		free(tids[i].v);
+	free(tids);
+	return r < 0 ? r : 0;
 }

@@ -79,4 +79,39 @@ N=$(grep -c iter= "$T/s.log")
 wait_for 5 sh -c "[ \$(grep -c iter= $T/s.log) -gt $((N + 3)) ]" || fail "crisp-dumped seccompprog stuck under CRIU"
 grep BAD "$T/s.log" && fail "seccomp lost across CRIU/crisp"
 kill -9 "$P"
-echo "PASS: CRIU->crisp and crisp->CRIU: single-threaded, threads, seccomp"
+# a zombie, both ways: CRIU writes its thread id uninitialised, and CRIU's
+# restore of one without a thread id killed the parent.  The parent reaps
+# it after the second restore and gets its exit status.
+setsid /usr/bin/python3 -c 'import os, sys, time
+if os.fork() == 0:
+    os._exit(3)
+out = open(sys.argv[1], "a", buffering=1)
+i = 0
+while True:
+    i += 1
+    if os.path.exists(sys.argv[1] + ".reap"):
+        os.unlink(sys.argv[1] + ".reap")
+        pid, st = os.wait()
+        out.write(f"reaped {os.waitstatus_to_exitcode(st)}\n")
+    out.write(f"i={i}\n")
+    time.sleep(0.05)' "$T/z.log" </dev/null >/dev/null 2>&1 &
+P=$!; PIDS="$PIDS $P"
+wait_for 5 grep -q 'i=3' "$T/z.log" || fail "zombie parent did not start"
+Z=$(tr -d " " </proc/$P/task/$P/children)
+grep -q '^State:.*Z' /proc/$Z/status || fail "child $Z is not a zombie"
+mkdir "$T/g" "$T/h"
+"$CRIU" dump -t "$P" -D "$T/g" -o dump.log >/dev/null 2>&1 || fail "CRIU dump of a zombie failed"
+wait "$P" 2>/dev/null
+restore_d "$T/g"
+grep -q '^State:.*Z' /proc/$Z/status 2>/dev/null || fail "crisp did not bring CRIU's zombie back"
+dump "$P" "$T/h"
+wait_for 5 gone "$P" || fail "crisp left $P running"
+"$CRIU" restore -D "$T/h" -d -o restore.log >/dev/null 2>&1 ||
+	fail "CRIU 4.2 cannot restore crisp's zombie: $(grep Error "$T/h/restore.log" | tail -n 2)"
+grep -q '^State:.*Z' /proc/$Z/status 2>/dev/null || fail "CRIU did not bring crisp's zombie back"
+touch "$T/z.log.reap"
+wait_for 5 grep -q '^reaped' "$T/z.log" || fail "the parent did not reap its zombie after restore"
+grep -q '^reaped 3$' "$T/z.log" || fail "zombie's exit status lost: $(grep reaped "$T/z.log")"
+kill -9 "$P"
+
+echo "PASS: CRIU->crisp and crisp->CRIU: single-threaded, threads, seccomp, a zombie"
