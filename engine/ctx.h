@@ -148,6 +148,8 @@ struct crisp_ctx {
 	uint32_t *sysv;       /* SysV shm ids attached by the tree (sysv-shm.c) */
 	size_t n_sysv, cap_sysv;
 	uint32_t sysv_ns;     /* their IPC namespace's id */
+	uint32_t sysv_rm[16]; /* restore: segments to remove again once attached */
+	size_t n_sysv_rm;
 
 	/* restore */
 	FileEntry **fentries; /* all of files.img */

@@ -1038,7 +1038,7 @@ static int map_vmas(struct crisp_ctx *c, struct task *t, struct rvma_fd *fds, si
 		if (v->status & (VMA_AREA_VSYSCALL | VMA_AREA_VDSO | VMA_AREA_VVAR))
 			continue;
 		if (v->status & VMA_AREA_SYSVIPC) {
-			r = sysvshm_attach(t, v, err);
+			r = sysvshm_attach(c, t, v, err);
 			if (r < 0)
 				return r;
 			continue;

@@ -79,7 +79,7 @@ static int dump_one(struct img_writer *w, int id, struct cr_error **err)
 	d.gid = ds.shm_perm.gid;
 	d.cuid = ds.shm_perm.cuid;
 	d.cgid = ds.shm_perm.cgid;
-	d.mode = ds.shm_perm.mode & 0777;
+	d.mode = ds.shm_perm.mode; /* with SHM_DEST and SHM_LOCKED, as CRIU keeps it */
 	d.id = (uint32_t)id;
 	e.desc = &d;
 	e.size = ds.shm_segsz;
@@ -176,6 +176,10 @@ static int recreate(struct crisp_ctx *c, const IpcShmEntry *e, const struct img_
 	}
 	pr_info(c, "SysV shm %u (key %#x, %llu bytes) created again", d->id, d->key,
 		(unsigned long long)e->size);
+	/* removed while attached (IPC_RMID after shmat, as X11's MIT-SHM does):
+	 * it goes again once a task holds it (sysvshm_attach) */
+	if ((d->mode & SHM_DEST) && c->n_sysv_rm < ARRAY_SIZE(c->sysv_rm))
+		c->sysv_rm[c->n_sysv_rm++] = d->id;
 	return 0;
 }
 
@@ -228,7 +232,7 @@ int sysvshm_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	return r < 0 ? r : 0;
 }
 
-int sysvshm_attach(struct task *t, const VmaEntry *v, struct cr_error **err)
+int sysvshm_attach(struct crisp_ctx *c, struct task *t, const VmaEntry *v, struct cr_error **err)
 {
 	int flags = SHM_REMAP | ((v->prot & PROT_WRITE) ? 0 : SHM_RDONLY) | ((v->prot & PROT_EXEC) ? SHM_EXEC : 0);
 	long ret = 0;
@@ -244,5 +248,12 @@ int sysvshm_attach(struct task *t, const VmaEntry *v, struct cr_error **err)
 	if ((unsigned long)ret != v->start)
 		return cr_err(err, -EFAULT, "task %d: SysV shm %u landed at %lx, not %lx", t->pid,
 			      (unsigned)v->shmid, (unsigned long)ret, (unsigned long)v->start);
+	for (size_t i = 0; i < c->n_sysv_rm; i++)
+		if (c->sysv_rm[i] == v->shmid) {
+			/* attached now: the task keeps it, later attaches by id still work */
+			shmctl((int)v->shmid, IPC_RMID, NULL);
+			c->sysv_rm[i] = c->sysv_rm[--c->n_sysv_rm];
+			break;
+		}
 	return 0;
 }
