@@ -517,6 +517,22 @@ int core_dump_zombie(struct crisp_ctx *c, struct task *t, struct cr_error **err)
 
 /* ---- restore ---- */
 
+int core_restore_cwd_ghost(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen)
+{
+	FileEntry *cwd = t->fs ? files_find(c, t->fs->cwd_id) : NULL;
+	int gfd = -1;
+
+	/* a removed cwd: crisp made it before the fork; its fd goes with the
+	 * fds crisp closes in files_restore_task(), so enter it first */
+	if (!cwd || !cwd->reg || ghost_fd(c, cwd->id, cwd->reg->name, &gfd, NULL) <= 0)
+		return 0;
+	if (fchdir(gfd) < 0) {
+		snprintf(msg, msglen, "fchdir to removed '%s': %m", cwd->reg->name);
+		return -errno;
+	}
+	return 0;
+}
+
 int core_restore_early(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen)
 {
 	const TaskCoreEntry *tc = t->core->tc;
@@ -545,7 +561,12 @@ int core_restore_early(struct crisp_ctx *c, struct task *t, char *msg, size_t ms
 			snprintf(msg, msglen, "chroot '%s': %m", root->reg->name);
 			return -errno;
 		}
-		if (cwd && cwd->reg && chdir(cwd->reg->name) < 0) {
+		int gfd = -1;
+
+		/* a removed cwd was entered by core_restore_cwd_ghost() */
+		if (cwd && cwd->reg && ghost_fd(c, cwd->id, cwd->reg->name, &gfd, NULL) > 0)
+			;
+		else if (cwd && cwd->reg && chdir(cwd->reg->name) < 0) {
 			snprintf(msg, msglen, "chdir '%s': %m", cwd->reg->name);
 			return -errno;
 		}

@@ -322,6 +322,7 @@ int ghost_dump(struct crisp_ctx *c, int rfd, const struct stat *st, uint32_t fil
 	       struct cr_error **err);
 int ghost_dump_commit(struct crisp_ctx *c, struct cr_error **err);
 int ghost_restore_prepare(struct crisp_ctx *c, struct cr_error **err);
+int core_restore_cwd_ghost(struct crisp_ctx *c, struct task *t, char *msg, size_t msglen);
 /* 1 with *ret_fd (crisp's, borrowed) when file id is a ghost, 0 when not. */
 int ghost_fd(struct crisp_ctx *c, uint32_t file_id, const char *path, int *ret_fd,
 	     struct cr_error **err);

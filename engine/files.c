@@ -384,6 +384,15 @@ int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	r = ghost_restore_prepare(c, err);
 	if (r < 0)
 		return r;
+	/* a removed cwd is made here, before the fork, for the task to fchdir into */
+	for (size_t k = 0; k < c->tree.n; k++) {
+		const struct task *t = c->tree.tasks[k];
+		FileEntry *cwd = t->fs ? files_find(c, t->fs->cwd_id) : NULL;
+		int gfd;
+
+		if (cwd && cwd->reg && ghost_fd(c, cwd->id, cwd->reg->name, &gfd, err) < 0)
+			return cr_err_wrap(err, "task %d: cwd", t->pid);
+	}
 
 	for (size_t k = 0; k < c->tree.n; k++)
 		for (size_t i = 0; i < c->tree.tasks[k]->n_fds; i++)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,22 @@ static int write_ghost(struct crisp_ctx *c, int rfd, const struct stat *st, uint
 	g.uid = st->st_uid;
 	g.gid = st->st_gid;
 	g.mode = st->st_mode;
-	g.has_size = true;
-	g.size = st->st_size;
 	g.has_chunks = true;
 	g.chunks = false;
+	if (S_ISDIR(st->st_mode)) {
+		/* a removed directory (a cwd): nothing but its mode and owner, as CRIU keeps it */
+		r = img_writer_open_type_at(c->imgfd, IMG_GHOST_FILE, gid, &w, err);
+		if (r >= 0)
+			r = img_writer_put(w, &g.base, err);
+		if (r < 0) {
+			if (w)
+				img_writer_abort(w);
+			return r;
+		}
+		return img_writer_commit(w, err);
+	}
+	g.has_size = true;
+	g.size = st->st_size;
 	buf = xmalloc(st->st_size ? st->st_size : 1);
 	n = pread(rfd, buf, st->st_size, 0);
 	if (n != st->st_size)
@@ -63,7 +76,7 @@ int ghost_dump(struct crisp_ctx *c, int rfd, const struct stat *st, uint32_t fil
 	uint32_t gid = 0;
 	int r;
 
-	if (!S_ISREG(st->st_mode))
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 		return cr_err(err, -EOPNOTSUPP, "deleted non-regular file (mode %o)", st->st_mode);
 	for (size_t i = 0; i < c->n_ghosts; i++)
 		if (c->ghosts[i].dev == st->st_dev && c->ghosts[i].ino == st->st_ino)
@@ -137,6 +150,73 @@ int ghost_restore_prepare(struct crisp_ctx *c, struct cr_error **err)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The directory a ghost lived in may be gone too (a deleted file in a
+ * deleted temp dir): make the missing part of the path for the time the
+ * ghost is created in it, then remove it again, deepest first.
+ */
+struct made_dirs {
+	char *v[32];
+	size_t n;
+};
+
+static void make_parents(const char *dir, struct made_dirs *m)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+
+	m->n = 0;
+	for (char *s = p + 1;; s++) {
+		bool end = *s == '\0';
+
+		if (*s != '/' && !end)
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == 0 && m->n < ARRAY_SIZE(m->v))
+			m->v[m->n++] = xstrdup(p);
+		if (end)
+			break;
+		*s = '/';
+	}
+}
+
+static void remove_parents(struct made_dirs *m)
+{
+	while (m->n > 0) {
+		char *d = m->v[--m->n];
+
+		rmdir(d);
+		free(d);
+	}
+}
+
+/*
+ * A removed directory: made under a name of its own next to where it was,
+ * opened, and removed again, so the task holds a directory that no path
+ * leads to, as before (its parent must still exist).
+ */
+static int make_ghost_dir(struct crisp_ctx *c, const GhostFileEntry *g, const char *path,
+			  const char *parent, int *ret_fd, struct cr_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.crisp-ghost-%d", path, (int)getpid());
+	const char *at = path; /* its own name, which /proc shows, when that is free */
+	int fd;
+
+	if (mkdir(path, g->mode & 07777) < 0) {
+		at = tmp;
+		if (mkdir(tmp, g->mode & 07777) < 0)
+			return cr_err_sys(err, -errno, "removed directory '%s': mkdir in '%s'", path,
+					  parent);
+	}
+	fd = open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && (fchown(fd, g->uid, g->gid) < 0 || fchmod(fd, g->mode & 07777) < 0))
+		pr_warn(c, "removed directory '%s': owner or mode not restored", path);
+	rmdir(at);
+	if (fd < 0)
+		return cr_err_sys(err, -errno, "removed directory '%s': open", path);
+	*ret_fd = fd;
+	return 0;
+}
+
 /* Recreate ghost remap_id next to where `path` was. */
 static int make_ghost(struct crisp_ctx *c, uint32_t remap_id, const char *path, int *ret_fd,
 		      struct cr_error **err)
@@ -144,6 +224,7 @@ static int make_ghost(struct crisp_ctx *c, uint32_t remap_id, const char *path, 
 	struct img_reader *rd = NULL;
 	struct img_entry e = { 0 };
 	_cleanup_free_ char *dir = xstrdup(path);
+	struct made_dirs made = { .n = 0 };
 	const GhostFileEntry *g;
 	int fd = -1, r;
 
@@ -161,7 +242,19 @@ static int make_ghost(struct crisp_ctx *c, uint32_t remap_id, const char *path, 
 			   img_reader_label(rd));
 		goto out;
 	}
-	fd = open(dirname(dir), O_TMPFILE | O_RDWR | O_CLOEXEC, g->mode & 07777);
+	if (S_ISDIR(g->mode)) {
+		dirname(dir);
+		make_parents(dir, &made);
+		r = make_ghost_dir(c, g, path, dir, &fd, err);
+		remove_parents(&made);
+		if (r >= 0)
+			*ret_fd = TAKE_FD(fd);
+		goto out;
+	}
+	dirname(dir);
+	make_parents(dir, &made);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, g->mode & 07777);
+	remove_parents(&made);
 	if (fd < 0) {
 		r = cr_err_sys(err, -errno, "ghost of '%s': O_TMPFILE in '%s'", path, dir);
 		goto out;

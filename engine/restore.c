@@ -142,6 +142,9 @@ static _Noreturn void task_main(struct crisp_ctx *c, struct task *t)
 		if (r < 0)
 			task_fail(s, r, "clone3 failed");
 	}
+	r = core_restore_cwd_ghost(c, t, s->msg, sizeof(s->msg));
+	if (r < 0)
+		task_fail(s, r, "cwd");
 	r = files_restore_task(c, t, s->msg, sizeof(s->msg));
 	if (r < 0)
 		task_fail(s, r, "files");
