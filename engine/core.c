@@ -725,6 +725,14 @@ static int thread_late(struct crisp_ctx *c, struct task *t, const TaskCoreEntry 
 				return r;
 		}
 	}
+	if (th->has_sched_policy && (th->sched_policy & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) {
+		/* SCHED_BATCH, SCHED_IDLE, or a real-time class with its priority */
+		struct sched_param sp = { .sched_priority = th->has_sched_prio ? (int)th->sched_prio : 0 };
+
+		if (sched_setscheduler(t->pid, (int)th->sched_policy, &sp) < 0)
+			pr_warn(c, "task %d: scheduling policy %u not restored: %m", t->pid,
+				th->sched_policy);
+	}
 	if (th->has_sched_nice && th->sched_nice)
 		setpriority(PRIO_PROCESS, t->pid, th->sched_nice);
 	if (th->creds) {

@@ -301,6 +301,8 @@ int ext_restore_init(struct crisp_ctx *c, struct cr_error **err);
 int ext_open(struct crisp_ctx *c, const FileEntry *fe, int *ret_fd, struct cr_error **err);
 /* In the new task, once its fds are in place. */
 int ext_post(struct crisp_ctx *c, const FileEntry *fe, int fd, struct cr_error **err);
+/* a file's owner (F_GETOWN_EX, F_GETSIG) as CRIU's FownEntry */
+FownEntry *ext_fown_dump(int lfd);
 int ext_restore_finish(struct crisp_ctx *c, struct cr_error **err);
 void ext_release(struct crisp_ctx *c);
 /* Fill fe (id set) for a memfd held by crisp's lfd; -EOPNOTSUPP without the ext kinds. */

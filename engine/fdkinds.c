@@ -187,8 +187,9 @@ int fdk_fown_restore(int fd, const FownEntry *fown, struct cr_error **err)
 		return 0;
 	own.type = fown->pid_type;
 	own.pid = fown->pid;
+	/* an owner in the tree does not exist yet: the task sets it (files.c) */
 	if (fcntl(fd, F_SETOWN_EX, &own) < 0)
-		return cr_err_sys(err, -errno, "F_SETOWN_EX %u", fown->pid);
+		return errno == ESRCH ? 0 : cr_err_sys(err, -errno, "F_SETOWN_EX %u", fown->pid);
 	if (fown->signum && fcntl(fd, F_SETSIG, fown->signum) < 0)
 		return cr_err_sys(err, -errno, "F_SETSIG %u", fown->signum);
 	return 0;

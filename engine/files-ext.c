@@ -138,3 +138,8 @@ int ext_dump_memfd(struct crisp_ctx *c, int lfd, FileEntry *fe, struct cr_error 
 		return cr_err(err, -EINVAL, "memfd: no dump state");
 	return memfd_dump_file(c->ext_dump, lfd, O_RDWR, 0, fe, err);
 }
+
+FownEntry *ext_fown_dump(int lfd)
+{
+	return fdk_fown_new(lfd);
+}

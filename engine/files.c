@@ -179,6 +179,96 @@ static struct dfile *find_shared(struct crisp_ctx *c, struct task *t, int fd,
 	return NULL;
 }
 
+/*
+ * The owner (F_SETOWN/F_SETSIG, for SIGIO) and status flags of any file
+ * entry: every kind's sub-message has a `fown` and a `flags` field, found
+ * by name in its descriptor rather than kind by kind.
+ */
+static ProtobufCMessage *entry_sub(const FileEntry *fe)
+{
+	const ProtobufCMessageDescriptor *d = fe->base.descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		ProtobufCMessage *sub;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		sub = *(ProtobufCMessage **)((char *)fe + f->offset);
+		if (sub)
+			return sub;
+	}
+	return NULL;
+}
+
+static FownEntry **entry_fown(const FileEntry *fe, uint32_t *ret_flags)
+{
+	ProtobufCMessage *sub = entry_sub(fe);
+	const ProtobufCFieldDescriptor *fo, *fl;
+
+	*ret_flags = 0;
+	if (!sub)
+		return NULL;
+	fl = protobuf_c_message_descriptor_get_field_by_name(sub->descriptor, "flags");
+	if (fl && fl->type == PROTOBUF_C_TYPE_UINT32 && fl->label != PROTOBUF_C_LABEL_REPEATED)
+		*ret_flags = *(uint32_t *)((char *)sub + fl->offset);
+	fo = protobuf_c_message_descriptor_get_field_by_name(sub->descriptor, "fown");
+	if (!fo || fo->type != PROTOBUF_C_TYPE_MESSAGE || fo->descriptor != &fown_entry__descriptor)
+		return NULL;
+	return (FownEntry **)((char *)sub + fo->offset);
+}
+
+/* F_SETOWN/F_SETSIG of a core kind's file (pipe, file, tty): into its entry */
+static void core_fown_dump(FileEntry *fe, int lfd)
+{
+	uint32_t flags;
+	FownEntry **slot = entry_fown(fe, &flags);
+
+	if (!slot)
+		return;
+	if (*slot)
+		protobuf_c_message_free_unpacked(&(*slot)->base, NULL);
+	*slot = ext_fown_dump(lfd);
+}
+
+/*
+ * In the restored task, at the fd's final number: O_ASYNC (which open()
+ * does not take) and the owner, which is usually the task itself and so
+ * could not be set by crisp before the fork.  An owner elsewhere in the
+ * tree may still be on its way: wait for it a little.
+ */
+static int fown_restore_in_task(const FileEntry *fe, int fd, char *msg, size_t msglen)
+{
+	uint32_t flags;
+	FownEntry **slot = entry_fown(fe, &flags);
+	const FownEntry *o = slot ? *slot : NULL;
+	int fl;
+
+	if ((flags & O_ASYNC) && (fl = fcntl(fd, F_GETFL)) >= 0 && !(fl & O_ASYNC) &&
+	    fcntl(fd, F_SETFL, fl | O_ASYNC) < 0) {
+		snprintf(msg, msglen, "fd %d: O_ASYNC: %m", fd);
+		return -errno;
+	}
+	if (!o || !o->pid)
+		return 0;
+	for (int tries = 0;; tries++) {
+		struct f_owner_ex own = { .type = (int)o->pid_type, .pid = (pid_t)o->pid };
+
+		if (fcntl(fd, F_SETOWN_EX, &own) == 0)
+			break;
+		if (errno != ESRCH || tries >= 200) {
+			snprintf(msg, msglen, "fd %d: F_SETOWN_EX %u: %m", fd, o->pid);
+			return -errno;
+		}
+		usleep(1000);
+	}
+	if (o->signum && fcntl(fd, F_SETSIG, (int)o->signum) < 0) {
+		snprintf(msg, msglen, "fd %d: F_SETSIG %u: %m", fd, o->signum);
+		return -errno;
+	}
+	return 0;
+}
+
 static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
 		       struct img_writer *w, struct cr_error **err)
 {
@@ -229,6 +319,8 @@ static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
 			}
 			fe->type = ops->type;
 			r = ops->dump(c, &fi, fe, err);
+			if (r >= 0)
+				core_fown_dump(fe, lfd);
 		}
 		if (r >= 0) {
 			d = dfile_add(c, fe->id, t->pid, fd, &fi.st, fi.flags, fe->type);
@@ -477,6 +569,13 @@ int files_restore_task(struct crisp_ctx *c, struct task *t, char *msg, size_t ms
 		}
 		if ((int)fdi->fd > maxfd)
 			maxfd = fdi->fd;
+	}
+	for (size_t i = 0; i < t->n_fds; i++) {
+		ssize_t idx = files_index(c, t->fds[i]->id);
+		int rf = fown_restore_in_task(c->fentries[idx], t->fds[i]->fd, msg, msglen);
+
+		if (rf < 0)
+			return rf;
 	}
 	for (size_t i = 0; i < t->n_fds; i++) {
 		struct cr_error *e = NULL;
