@@ -29,6 +29,7 @@
 #define FL_POSIX 1
 #define FL_FLOCK 2
 #define FL_OFD 4
+#define FL_LEASE 8
 #ifndef F_OFD_SETLK
 #define F_OFD_SETLK 37
 #endif
@@ -44,7 +45,8 @@ struct dlock {
 
 static const char *flag_name(uint32_t f)
 {
-	return f == FL_POSIX ? "POSIX" : f == FL_FLOCK ? "flock" : f == FL_OFD ? "OFD" : "?";
+	return f == FL_POSIX ? "POSIX" : f == FL_FLOCK ? "flock" : f == FL_OFD ? "OFD" :
+	       f == FL_LEASE ? "lease" : "?";
 }
 
 /* "1: FLOCK  ADVISORY  WRITE 123 fe:00:456 0 EOF" (after "lock:\t") */
@@ -66,10 +68,17 @@ static int parse_lock(pid_t pid, int fd, const char *s, struct dlock *l, struct 
 		l->flag = FL_FLOCK;
 	else if (!strcmp(kind, "OFDLCK"))
 		l->flag = FL_OFD;
+	else if (!strcmp(kind, "LEASE"))
+		l->flag = FL_LEASE;
 	else
 		return cr_err(err, -EOPNOTSUPP, "task %d: fd %d: %s locks are not supported ('%s')",
 			      pid, fd, kind, s);
-	if (strcmp(mode, "ADVISORY"))
+	/* a lease is ACTIVE; one being broken (BREAKING, BREAKER) waits on another
+	 * process's open, which the dump cannot carry */
+	if (l->flag == FL_LEASE && strcmp(mode, "ACTIVE"))
+		return cr_err(err, -EOPNOTSUPP, "task %d: fd %d: lease being broken ('%s')", pid,
+			      fd, s);
+	if (l->flag != FL_LEASE && strcmp(mode, "ADVISORY"))
 		return cr_err(err, -EOPNOTSUPP, "task %d: fd %d: %s lock not supported ('%s')", pid,
 			      fd, mode, s);
 	if (!strcmp(rw, "READ"))
@@ -205,6 +214,11 @@ static int restore_one(struct crisp_ctx *c, struct task *t, const FileLockEntry 
 			return cr_err(err, -EINVAL, "task %d: fd %d: flock type %u", t->pid, fle->fd,
 				      fle->type);
 		r = ptr_syscall(t, SYS_flock, fle->fd, op | LOCK_NB, 0, 0, 0, 0, &ret, err);
+	} else if (fle->flag & FL_LEASE) {
+		if (fle->type != F_RDLCK && fle->type != F_WRLCK)
+			return cr_err(err, -EINVAL, "task %d: fd %d: lease type %u", t->pid, fle->fd,
+				      fle->type);
+		r = ptr_syscall(t, SYS_fcntl, fle->fd, F_SETLEASE, fle->type, 0, 0, 0, &ret, err);
 	} else if (fle->flag & (FL_POSIX | FL_OFD)) {
 		struct flock fl;
 

@@ -78,4 +78,33 @@ wait_for 5 grep -q 'released' "$T/log" || fail "lockprog did not release its loc
 grep -q BAD "$T/log" && fail "lockprog: $(grep -m1 BAD "$T/log")"
 all_free "after release"
 kill -9 "$P"
-echo "PASS: flock, POSIX and OFD locks held across dump/restore, released on demand"
+
+# a write lease (F_SETLEASE): held again after restore, and another
+# process's open breaks it (the holder gets SIGIO) as before the dump
+echo data >"$T/leased"
+setsid python3 -c 'import fcntl, os, signal, sys, time
+broken = []
+signal.signal(signal.SIGIO, lambda s, f: broken.append(s))
+f = open(sys.argv[2], "r+")
+fcntl.fcntl(f.fileno(), 1024, fcntl.F_WRLCK)  # F_SETLEASE
+out = open(sys.argv[1], "a", buffering=1)
+i = 0
+while True:
+    i += 1
+    out.write(f"i={i} lease={fcntl.fcntl(f.fileno(), 1025)} broken={len(broken)}\n")  # F_GETLEASE
+    if broken:
+        fcntl.fcntl(f.fileno(), 1024, fcntl.F_UNLCK)
+    time.sleep(0.05)' "$T/lease.log" "$T/leased" </dev/null >/dev/null 2>"$T/lease.err" &
+L=$!; PIDS="$PIDS $L"
+wait_for 5 grep -q 'i=2 lease=1 broken=0' "$T/lease.log" || fail "lease holder did not start: $(cat "$T/lease.err")"
+dump "$L" "$T/img-l" --file-locks
+wait_for 5 gone "$L" || fail "lease holder alive after dump"
+"$CRIT" show "$T/img-l/filelocks.img" | grep -q '"flag": 8' || fail "no lease (flag 8) in filelocks.img"
+n=$(last_num "$T/lease.log" 'i=')
+restore_d "$T/img-l" --file-locks
+wait_for 5 grep -q "^i=$((n + 2)) lease=1 broken=0" "$T/lease.log" ||
+	fail "lease not held after restore: $(tail -n 1 "$T/lease.log") $(cat "$T/lease.err")"
+timeout 10 cat "$T/leased" >/dev/null || fail "could not open the leased file"
+grep -q 'broken=1' "$T/lease.log" || fail "opening the file did not break the restored lease"
+kill -9 "$L"
+echo "PASS: flock, POSIX and OFD locks held across dump/restore, released on demand; a lease kept and broken"
