@@ -475,7 +475,15 @@ static int pty_dump(struct crisp_ctx *c, const struct fd_dump_info *fi, FileEntr
 	} else {
 		index = slave_index(fi->st.st_rdev);
 		if (!tree_has_master(c, index)) {
-			/* a terminal from outside (--shell-job): by path, as before */
+			/*
+			 * a terminal from outside: only a shell job, restored onto
+			 * the restorer's terminal, can do without its master (CRIU
+			 * refuses it too); kept by path, as before
+			 */
+			if (!c->o->shell_job)
+				return cr_err(err, -EOPNOTSUPP,
+					      "task %d fd %d: terminal '%s' whose master is outside the tree: dump it as a shell job (--shell-job)",
+					      fi->t->pid, fi->fd, fi->link);
 			fe->type = FD_TYPES__REG;
 			return fd_ops_reg.dump(c, fi, fe, err);
 		}

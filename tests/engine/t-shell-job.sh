@@ -18,6 +18,12 @@ wait_for 5 test -s "$LOG" || fail "job does not count"
 [ "$(awk '{print $6}' /proc/$P/stat)" != "$P" ] || fail "the job is a session leader (test broken)"
 readlink /proc/$P/fd/1 | grep -q /dev/pts/ || fail "job's stdout is not a pty"
 sleep 0.3
+# without --shell-job a terminal from outside the tree is refused, as by
+# CRIU, naming the option, and the job runs on
+mkdir -p "$T/img0"
+"$CRISP" dump -t "$P" -D "$T/img0" -o dump.log 2>"$T/err0" && fail "dump of a job on a terminal without --shell-job succeeded"
+grep -q -- "--shell-job" "$T/err0" || fail "refusal does not name --shell-job: $(cat "$T/err0")"
+alive "$P" || fail "refused dump killed the job"
 dump "$P" "$T/img" --shell-job
 wait_for 5 gone "$P" || fail "job alive after dump"
 kill -9 "$S" 2>/dev/null; wait "$S" 2>/dev/null
