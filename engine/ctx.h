@@ -132,6 +132,8 @@ struct crisp_ctx {
 	struct img_writer *w_fifo_data;  /* fifo-data.img (opened on demand) */
 	struct dfile *dfiles;
 	size_t n_dfiles, cap_dfiles;
+	int *kept;            /* crisp's fds of files in flight (files_dump_local) */
+	size_t n_kept, cap_kept;
 	uint32_t next_file_id;
 	uint32_t next_pages_id;
 	uint64_t zero_pfn;
@@ -283,6 +285,7 @@ int files_dump_memfd_vma(struct crisp_ctx *c, pid_t pid, unsigned long start, un
 			 uint32_t *ret_id, struct cr_error **err);
 /* crisp's fd for a files.img entry, opened on first use (borrowed). */
 int files_open_entry(struct crisp_ctx *c, uint32_t id, int *ret_fd, struct cr_error **err);
+int files_dump_local(struct crisp_ctx *c, int fd, uint32_t *ret_id, struct cr_error **err);
 /* Move fd (closed) to a number no restored task uses; the new fd or -errno. */
 int files_park_fd(struct crisp_ctx *c, int fd);
 int files_restore_prepare(struct crisp_ctx *c, struct cr_error **err);

@@ -79,6 +79,9 @@ void ctx_release(struct crisp_ctx *c)
 		img_entry_release(&c->fifo_data[i]);
 	free(c->fifo_data);
 	free(c->dfiles);
+	for (size_t i = 0; i < c->n_kept; i++)
+		close(c->kept[i]);
+	free(c->kept);
 	free(c->pipes_done);
 	for (size_t i = 0; i < c->n_fentries; i++) {
 		if (c->ffd && c->ffd[i] >= 0)

@@ -77,6 +77,8 @@ struct fdk_dump {
 	 */
 	uint32_t (*new_file_id)(void *arg);
 	int (*put_file)(void *arg, FileEntry *fe, struct cr_error **err);
+	/* optional: a file crisp received in flight (SCM_RIGHTS): its file id */
+	int (*dump_local)(void *arg, int fd, uint32_t *ret_id, struct cr_error **err);
 	void *file_arg;
 	struct img_writer *w_skq;   /* sk-queues.img, on demand */
 	struct img_writer *w_memfd; /* memfd.img, on demand */
@@ -121,6 +123,9 @@ struct fdk_tcp_pending {
 
 struct fdk_restore {
 	int imgfd;
+	/* optional: crisp's fd for a file id, to pass in flight again (borrowed) */
+	int (*open_file)(void *arg, uint32_t id, int *ret_fd, struct cr_error **err);
+	void *open_arg;
 	bool tcp_established, tcp_close, ext_unix_sk;
 	FileEntry **fes; /* all of files.img, borrowed */
 	size_t n_fes;

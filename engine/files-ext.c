@@ -32,6 +32,16 @@ static int put_file(void *arg, FileEntry *fe, struct cr_error **err)
 	return img_writer_put(c->w_files, &fe->base, err);
 }
 
+static int dump_local(void *arg, int fd, uint32_t *ret_id, struct cr_error **err)
+{
+	return files_dump_local(arg, fd, ret_id, err);
+}
+
+static int open_file(void *arg, uint32_t id, int *ret_fd, struct cr_error **err)
+{
+	return files_open_entry(arg, id, ret_fd, err);
+}
+
 int ext_dump_init(struct crisp_ctx *c, struct cr_error **err)
 {
 	struct fdk_dump *d = xzalloc(sizeof(*d));
@@ -41,6 +51,7 @@ int ext_dump_init(struct crisp_ctx *c, struct cr_error **err)
 	d->net_ns_arg = c;
 	d->new_file_id = new_file_id;
 	d->put_file = put_file;
+	d->dump_local = dump_local;
 	d->file_arg = c;
 	c->ext_dump = d;
 	return 0;
@@ -86,6 +97,8 @@ int ext_restore_init(struct crisp_ctx *c, struct cr_error **err)
 		free(r);
 		return rc;
 	}
+	r->open_file = open_file;
+	r->open_arg = c;
 	c->ext_rst = r;
 	return 0;
 }

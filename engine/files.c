@@ -269,21 +269,20 @@ static int fown_restore_in_task(const FileEntry *fe, int fd, char *msg, size_t m
 	return 0;
 }
 
-static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
-		       struct img_writer *w, struct cr_error **err)
+/*
+ * The file behind fd of t (lfd: crisp's copy of it): the id of the entry
+ * the dump already has for that open file, or a new entry in files.img.
+ */
+static int dump_file(struct crisp_ctx *c, struct task *t, int fd, int lfd, struct dfile **ret,
+		     uint32_t *ret_flags, const char **ret_kind, struct cr_error **err)
 {
-	struct fd_dump_info fi = { .t = t, .fd = fd, .lfd = -1 };
-	_cleanup_close_ int lfd = -1;
+	struct fd_dump_info fi = { .t = t, .fd = fd, .lfd = lfd };
 	_cleanup_free_ char *link = NULL;
 	char what[32];
-	FdinfoEntry fdi = FDINFO_ENTRY__INIT;
 	const struct fd_ops *ops = NULL;
 	struct dfile *d;
 	int r;
 
-	lfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (lfd < 0)
-		return cr_err_sys(err, -errno, "task %d fd %d: pidfd_getfd", t->pid, fd);
 	if (fstat(lfd, &fi.st) < 0)
 		return cr_err_sys(err, -errno, "task %d fd %d: fstat", t->pid, fd);
 	snprintf(what, sizeof(what), "fd/%d", fd);
@@ -293,8 +292,8 @@ static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
 	r = proc_fdinfo(t->pid, fd, &fi.flags, &fi.pos, &fi.mnt_id, err);
 	if (r < 0)
 		return r;
-	fi.lfd = lfd;
 	fi.link = link;
+	*ret_kind = "ext";
 	d = find_shared(c, t, fd, &fi.st);
 	if (!d) {
 		FileEntry *fe = xmalloc(sizeof(*fe));
@@ -321,6 +320,7 @@ static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
 			r = ops->dump(c, &fi, fe, err);
 			if (r >= 0)
 				core_fown_dump(fe, lfd);
+			*ret_kind = ops->name;
 		}
 		if (r >= 0) {
 			d = dfile_add(c, fe->id, t->pid, fd, &fi.st, fi.flags, fe->type);
@@ -333,13 +333,68 @@ static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
 		if (r < 0)
 			return r;
 	}
+	*ret = d;
+	*ret_flags = fi.flags; /* this fd's, O_CLOEXEC included */
+	pr_debug(c, "task %d fd %d: %s '%s' id %u", t->pid, fd, *ret_kind, link, d->id);
+	return 0;
+}
+
+static int dump_one_fd(struct crisp_ctx *c, struct task *t, int pidfd, int fd,
+		       struct img_writer *w, struct cr_error **err)
+{
+	_cleanup_close_ int lfd = -1;
+	FdinfoEntry fdi = FDINFO_ENTRY__INIT;
+	const char *kind;
+	struct dfile *d;
+	uint32_t flags;
+	int r;
+
+	lfd = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (lfd < 0)
+		return cr_err_sys(err, -errno, "task %d fd %d: pidfd_getfd", t->pid, fd);
+	r = dump_file(c, t, fd, lfd, &d, &flags, &kind, err);
+	if (r < 0)
+		return r;
 	fdi.id = d->id;
-	fdi.flags = (fi.flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
+	fdi.flags = (flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
 	fdi.type = d->type;
 	fdi.fd = fd;
-	pr_debug(c, "task %d fd %d: %s '%s' id %u", t->pid, fd, ops ? ops->name : "ext", link,
-		 d->id);
 	return img_writer_put(w, &fdi.base, err);
+}
+
+/*
+ * A file crisp holds itself: one passed in a unix socket's queue
+ * (SCM_RIGHTS) and received here by peeking.  Kept open to the end of the
+ * dump, so that a task showing the same open file later gets the same id.
+ */
+int files_dump_local(struct crisp_ctx *c, int fd, uint32_t *ret_id, struct cr_error **err)
+{
+	struct task self = { .pid = getpid() };
+	struct stat st;
+	const char *kind;
+	struct dfile *d;
+	uint32_t flags;
+	int keep, r;
+
+	if (fstat(fd, &st) < 0)
+		return cr_err_sys(err, -errno, "fd in flight: fstat");
+	if (S_ISSOCK(st.st_mode))
+		return cr_err(err, -EOPNOTSUPP,
+			      "a socket in flight in a unix socket's queue (SCM_RIGHTS) is not supported");
+	keep = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (keep < 0)
+		return cr_err_sys(err, -errno, "fd in flight: dup");
+	r = dump_file(c, &self, keep, keep, &d, &flags, &kind, err);
+	if (r < 0 || d->pid != self.pid || d->fd != keep) {
+		close(keep); /* an entry the tree had already */
+		if (r < 0)
+			return cr_err_wrap(err, "a file in flight (SCM_RIGHTS)");
+	} else {
+		c->kept = xgrow(c->kept, &c->cap_kept, c->n_kept + 1, sizeof(*c->kept));
+		c->kept[c->n_kept++] = keep;
+	}
+	*ret_id = d->id;
+	return 0;
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -183,6 +183,17 @@ static bool sk_queue_open(struct fdk_dump *d, struct cr_error **err, int *r)
 }
 
 /* Copy the receive queue of `sk` to sk-queues.img without consuming it. */
+static void scm_free(SkPacketEntry *pe)
+{
+	for (size_t i = 0; i < pe->n_scm; i++) {
+		free(pe->scm[i]->rights);
+		free(pe->scm[i]);
+	}
+	free(pe->scm);
+	pe->scm = NULL;
+	pe->n_scm = 0;
+}
+
 static int dump_queue(struct fdk_dump *d, int sk, uint32_t id, uint32_t bufsz,
 		      struct cr_error **err)
 {
@@ -203,6 +214,7 @@ static int dump_queue(struct fdk_dump *d, int sk, uint32_t id, uint32_t bufsz,
 				     .msg_controllen = sizeof(cbuf) };
 		SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
 		ssize_t n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		size_t scm_cap = 0;
 
 		if (n < 0) {
 			if (errno != EAGAIN)
@@ -216,27 +228,49 @@ static int dump_queue(struct fdk_dump *d, int sk, uint32_t id, uint32_t bufsz,
 				int *fds = (int *)CMSG_DATA(c);
 				size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
+				/* the files passed with this packet: entries of files.img */
+				if (r >= 0 && !d->dump_local)
+					r = cr_err(err, -EOPNOTSUPP,
+						   "unix socket %u: file descriptors in flight (SCM_RIGHTS) are not supported",
+						   id);
+				if (r >= 0 && nfd) {
+					ScmEntry *se = xmalloc(sizeof(*se));
+
+					scm_entry__init(se);
+					se->type = SCM_RIGHTS;
+					se->rights = xcalloc(nfd, sizeof(uint32_t));
+					for (size_t i = 0; r >= 0 && i < nfd; i++) {
+						r = d->dump_local(d->file_arg, fds[i], &se->rights[i], err);
+						se->n_rights += r >= 0;
+					}
+					pe.scm = xgrow(pe.scm, &scm_cap, pe.n_scm + 1, sizeof(*pe.scm));
+					pe.scm[pe.n_scm++] = se;
+				}
 				for (size_t i = 0; i < nfd; i++)
 					close(fds[i]);
-				r = cr_err(err, -EOPNOTSUPP,
-					   "unix socket %u: file descriptors in flight (SCM_RIGHTS) are not supported",
-					   id);
 			}
 		}
-		if (r < 0)
+		if (r < 0) {
+			scm_free(&pe);
 			break;
-		if (mh.msg_flags & MSG_TRUNC) {
-			r = cr_err(err, -EMSGSIZE, "unix %u: queued packet larger than %u", id,
-				   bufsz);
+		}
+		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			r = (mh.msg_flags & MSG_TRUNC)
+				    ? cr_err(err, -EMSGSIZE, "unix %u: queued packet larger than %u", id, bufsz)
+				    : cr_err(err, -EMSGSIZE, "unix %u: more than 64 files in flight in one packet", id);
+			scm_free(&pe);
 			break;
 		}
 		pe.id_for = id;
 		pe.length = n;
-		if (!sk_queue_open(d, err, &r))
+		if (!sk_queue_open(d, err, &r)) {
+			scm_free(&pe);
 			break;
+		}
 		r = img_writer_put(d->w_skq, &pe.base, err);
 		if (r >= 0)
 			r = img_writer_put_raw(d->w_skq, buf, n, err);
+		scm_free(&pe);
 		if (r < 0)
 			break;
 	}
@@ -446,6 +480,54 @@ static int usk_bind(int sk, const UnixSkEntry *e, struct cr_error **err)
 	return r;
 }
 
+/* One packet that carried files (SCM_RIGHTS): sent again with crisp's fds of them. */
+static int usk_send_scm(struct fdk_restore *rs, const UnixSkEntry *e, int via, const SkPacketEntry *pe,
+			const uint8_t *data, size_t len, const struct sockaddr_un *to, socklen_t tolen,
+			struct cr_error **err)
+{
+	int fds[64];
+	size_t nfd = 0;
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { (void *)data, len };
+	struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = to ? tolen : 0,
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	for (size_t k = 0; k < pe->n_scm; k++) {
+		const ScmEntry *se = pe->scm[k];
+
+		if (se->type != SCM_RIGHTS)
+			return cr_err(err, -EOPNOTSUPP, "unix %u: queued control message type %u",
+				      e->id, se->type);
+		for (size_t j = 0; j < se->n_rights; j++) {
+			int r;
+
+			if (nfd == ARRAY_SIZE(fds) || !rs->open_file)
+				return cr_err(err, -EOPNOTSUPP, "unix %u: %s files in flight", e->id,
+					      rs->open_file ? "more than 64" : "cannot restore");
+			r = rs->open_file(rs->open_arg, se->rights[j], &fds[nfd], err);
+			if (r < 0)
+				return cr_err_wrap(err, "unix %u: file %u in flight", e->id, se->rights[j]);
+			nfd++;
+		}
+	}
+	if (nfd) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfd * sizeof(int));
+	}
+	n = sendmsg(via, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 || (size_t)n != len)
+		return cr_err_sys(err, n < 0 ? -errno : -EIO, "unix %u: requeue %zu bytes with %zu files",
+				  e->id, len, nfd);
+	return 0;
+}
+
 /* Send the packets queued for `e` (id_for) through `via`, its peer end. */
 static int usk_fill_queue(struct fdk_restore *rs, const UnixSkEntry *e, int via,
 			  const struct sockaddr_un *to, socklen_t tolen, struct cr_error **err)
@@ -463,6 +545,13 @@ static int usk_fill_queue(struct fdk_restore *rs, const UnixSkEntry *e, int via,
 		if (via < 0)
 			return cr_err(err, -EOPNOTSUPP, "unix %u: queued data but no peer to send it",
 				      e->id);
+		if (pe->n_scm) {
+			r = usk_send_scm(rs, e, via, pe, rs->skq[i].extra, rs->skq[i].extra_len, to,
+					 tolen, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		while (off < rs->skq[i].extra_len) {
 			ssize_t n = sendto(via, rs->skq[i].extra + off, rs->skq[i].extra_len - off,
 					   MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to,
