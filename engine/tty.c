@@ -153,32 +153,7 @@ static void termios_from(struct termios *t, const TermiosEntry *e)
 static int read_entries(struct crisp_ctx *c, enum img_type type, struct img_entry **ret,
 			size_t *ret_n, struct cr_error **err)
 {
-	struct img_reader *rd = NULL;
-	struct img_entry *v = NULL;
-	size_t n = 0, cap = 0;
-	int r;
-
-	*ret = NULL;
-	*ret_n = 0;
-	r = img_reader_open_type_at(c->imgfd, type, 0, &rd, err);
-	if (r == -ENOENT) {
-		cr_err_free(err);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	for (;;) {
-		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		memset(&v[n], 0, sizeof(v[n]));
-		r = img_reader_next(rd, false, &v[n], err);
-		if (r <= 0)
-			break;
-		n++;
-	}
-	img_reader_close(rd);
-	*ret = v;
-	*ret_n = n;
-	return r;
+	return img_read_entries(c->imgfd, type, 0, true, ret, ret_n, err);
 }
 
 static void free_entries(struct img_entry *v, size_t n)
