@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,7 +26,7 @@
 static const struct fdk_ops *const all_ops[] = {
 	&fdk_unix_ops,    &fdk_inet_ops,     &fdk_eventfd_ops, &fdk_eventpoll_ops,
 	&fdk_timerfd_ops, &fdk_signalfd_ops, &fdk_inotify_ops, &fdk_memfd_ops,
-	&fdk_netlink_ops, &fdk_pidfd_ops,
+	&fdk_netlink_ops, &fdk_pidfd_ops, &fdk_packet_ops,
 };
 
 const struct fdk_ops *fdk_ops_by_type(int type)
@@ -64,6 +66,8 @@ const struct fdk_ops *fdk_ops_for_fd(int local_fd, const struct stat *st)
 			return &fdk_inet_ops;
 		if (dom == AF_NETLINK)
 			return &fdk_netlink_ops;
+		if (dom == AF_PACKET)
+			return &fdk_packet_ops;
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", local_fd);
@@ -88,6 +92,7 @@ void fdk_file_entry_release(FileEntry *fe)
 		(ProtobufCMessage *)fe->tfd,  (ProtobufCMessage *)fe->sgfd,
 		(ProtobufCMessage *)fe->ify,  (ProtobufCMessage *)fe->memfd,
 		(ProtobufCMessage *)fe->nlsk, (ProtobufCMessage *)fe->pidfd,
+		(ProtobufCMessage *)fe->psk,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
@@ -293,6 +298,30 @@ SkOptsEntry *fdk_skopts_dump(int sk, bool inet)
 	}
 	o->has_so_buf_lock = true;
 	o->so_buf_lock = gso_int(sk, SOL_SOCKET, SO_BUF_LOCK, 0);
+	{
+		char dev[IFNAMSIZ + 1] = "";
+		socklen_t dl = sizeof(dev) - 1;
+
+		if (getsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl) == 0 && dl && dev[0])
+			o->so_bound_dev = xstrndup(dev, dl);
+	}
+	{
+		/* a classic BPF filter (dhclient's, tcpdump's): CRIU keeps each
+		 * struct sock_filter as one fixed64 */
+		socklen_t n = 0;
+
+		if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, NULL, &n) == 0 && n > 0 && n <= BPF_MAXINSNS) {
+			struct sock_filter *f = xcalloc(n, sizeof(*f));
+			socklen_t got = n;
+
+			if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, f, &got) == 0 && got == n) {
+				o->so_filter = xcalloc(n, sizeof(uint64_t));
+				memcpy(o->so_filter, f, n * sizeof(*f));
+				o->n_so_filter = n;
+			}
+			free(f);
+		}
+	}
 	return o;
 }
 
@@ -364,6 +393,19 @@ int fdk_skopts_restore(int sk, const SkOptsEntry *o, struct cr_error **err)
 	if (o->has_so_buf_lock && o->so_buf_lock &&
 	    (r = sso_int(sk, SOL_SOCKET, SO_BUF_LOCK, o->so_buf_lock, "SO_BUF_LOCK", err)) < 0)
 		return r;
+	if (o->so_bound_dev && o->so_bound_dev[0] &&
+	    setsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, o->so_bound_dev, strlen(o->so_bound_dev)) < 0)
+		return cr_err_sys(err, -errno, "setsockopt SO_BINDTODEVICE '%s'", o->so_bound_dev);
+	if (o->n_so_filter) {
+		struct sock_fprog prog = { .len = (unsigned short)o->n_so_filter,
+					   .filter = (struct sock_filter *)o->so_filter };
+
+		if (o->n_so_filter > BPF_MAXINSNS)
+			return cr_err(err, -EINVAL, "socket filter of %zu instructions", o->n_so_filter);
+		if (setsockopt(sk, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+			return cr_err_sys(err, -errno, "setsockopt SO_ATTACH_FILTER (%zu instructions)",
+					  o->n_so_filter);
+	}
 	/* reuseaddr/reuseport are set by the kinds: binding may need them first */
 	return 0;
 }

@@ -170,7 +170,7 @@ void fdk_file_entry_release(FileEntry *fe);
 
 extern const struct fdk_ops fdk_unix_ops, fdk_inet_ops, fdk_eventfd_ops, fdk_eventpoll_ops,
 	fdk_timerfd_ops, fdk_signalfd_ops, fdk_inotify_ops, fdk_memfd_ops, fdk_netlink_ops,
-	fdk_pidfd_ops;
+	fdk_pidfd_ops, fdk_packet_ops;
 
 /* ---- helpers shared by the kinds (fdkinds.c) ---- */
 
