@@ -58,10 +58,12 @@ static int pk_diag_get(int sk, uint32_t ino, struct pk_diag *ret, struct cr_erro
 		return cr_err_sys(err, -errno, "packet socket %u: sock_diag", ino);
 	for (;;) {
 		ssize_t n = recv(nl, buf, 32768, 0);
+		int left = (int)n;
 
-		if (n < 0)
-			return cr_err_sys(err, -errno, "packet socket %u: sock_diag answer", ino);
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		if (n <= 0)
+			return n < 0 ? cr_err_sys(err, -errno, "packet socket %u: sock_diag answer", ino)
+				     : cr_err(err, -EIO, "packet socket %u: sock_diag ended", ino);
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			const struct packet_diag_msg *m = NLMSG_DATA(h);
 			const struct rtattr *a;
 			int len;
