@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+
+#define ICMP_FILTER_ 1   /* linux/icmp.h, SOL_RAW */
+#define ICMPV6_FILTER_ 1 /* linux/icmpv6.h, IPPROTO_ICMPV6 */
+#define IPV6_HDRINCL_ 36
 #include "fdkinds.h"
 #include "xalloc.h"
 
@@ -61,6 +65,59 @@ static void addr_words(const struct sockaddr_storage *ss, int family, uint32_t *
 	}
 	*ret = w;
 	*ret_n = n;
+}
+
+/* raw sockets (ping without the ping-socket sysctl, routing daemons): CRIU's raw options */
+static IpOptsRawEntry *raw_opts_dump(int sk, int family, int proto)
+{
+	IpOptsRawEntry *r = xmalloc(sizeof(*r));
+	uint32_t filt[8];
+	socklen_t len = sizeof(filt);
+
+	ip_opts_raw_entry__init(r);
+	if (family == AF_INET) {
+		r->has_hdrincl = true;
+		r->hdrincl = gso(sk, SOL_IP, IP_HDRINCL, 0);
+		r->has_nodefrag = true;
+		r->nodefrag = gso(sk, SOL_IP, IP_NODEFRAG, 0);
+		/* ICMP_FILTER: the ICMP types this socket does not want, one bit each */
+		len = sizeof(filt[0]);
+		if (proto == IPPROTO_ICMP && getsockopt(sk, SOL_RAW, ICMP_FILTER_, filt, &len) == 0) {
+			r->icmpv_filter = xcalloc(1, sizeof(uint32_t));
+			r->icmpv_filter[0] = filt[0];
+			r->n_icmpv_filter = 1;
+		}
+	} else {
+		r->has_hdrincl = true;
+		r->hdrincl = gso(sk, SOL_IPV6, IPV6_HDRINCL_, 0);
+		len = sizeof(filt);
+		if (proto == IPPROTO_ICMPV6 &&
+		    getsockopt(sk, IPPROTO_ICMPV6, ICMPV6_FILTER_, filt, &len) == 0 && len == sizeof(filt)) {
+			r->icmpv_filter = xcalloc(8, sizeof(uint32_t));
+			memcpy(r->icmpv_filter, filt, sizeof(filt));
+			r->n_icmpv_filter = 8;
+		}
+	}
+	return r;
+}
+
+static void raw_opts_restore(int sk, int family, int proto, const IpOptsRawEntry *r)
+{
+	if (!r)
+		return;
+	if (family == AF_INET) {
+		if (r->has_hdrincl && r->hdrincl)
+			setsockopt(sk, SOL_IP, IP_HDRINCL, &(int){ 1 }, sizeof(int));
+		if (r->has_nodefrag && r->nodefrag)
+			setsockopt(sk, SOL_IP, IP_NODEFRAG, &(int){ 1 }, sizeof(int));
+		if (proto == IPPROTO_ICMP && r->n_icmpv_filter == 1)
+			setsockopt(sk, SOL_RAW, ICMP_FILTER_, r->icmpv_filter, sizeof(uint32_t));
+	} else {
+		if (r->has_hdrincl && r->hdrincl)
+			setsockopt(sk, SOL_IPV6, IPV6_HDRINCL_, &(int){ 1 }, sizeof(int));
+		if (proto == IPPROTO_ICMPV6 && r->n_icmpv_filter == 8)
+			setsockopt(sk, IPPROTO_ICMPV6, ICMPV6_FILTER_, r->icmpv_filter, 8 * sizeof(uint32_t));
+	}
 }
 
 static IpOptsEntry *ip_opts_dump(int sk, int family)
@@ -114,9 +171,11 @@ static int inet_fill(struct fdk_dump *d, int sk, InetSkEntry *e, struct cr_error
 	e->family = gso(sk, SOL_SOCKET, SO_DOMAIN, 0);
 	e->type = gso(sk, SOL_SOCKET, SO_TYPE, 0);
 	e->proto = gso(sk, SOL_SOCKET, SO_PROTOCOL, 0);
-	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP)
-		return cr_err(err, -EOPNOTSUPP, "inet socket %u: protocol %u not supported",
-			      e->ino, e->proto);
+	/* TCP, UDP, ping sockets (ICMP datagrams) and raw sockets */
+	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP && e->type != SOCK_RAW &&
+	    !(e->type == SOCK_DGRAM && (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)))
+		return cr_err(err, -EOPNOTSUPP, "inet socket %u: protocol %u (type %u) not supported",
+			      e->ino, e->proto, e->type);
 	st = inet_state(sk, e->type, err);
 	if (st < 0)
 		return st;
@@ -148,6 +207,8 @@ static int inet_fill(struct fdk_dump *d, int sk, InetSkEntry *e, struct cr_error
 		e->v6only = gso(sk, SOL_IPV6, IPV6_V6ONLY, 0);
 	}
 	e->ip_opts = ip_opts_dump(sk, e->family);
+	if (e->type == SOCK_RAW)
+		e->ip_opts->raw = raw_opts_dump(sk, e->family, e->proto);
 	if (e->proto == IPPROTO_TCP) {
 		TcpOptsEntry *t = xmalloc(sizeof(*t));
 
@@ -305,6 +366,8 @@ static int inet_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd,
 	r = restore_opts(sk, e, err);
 	if (r < 0)
 		return r;
+	if (e->type == SOCK_RAW && e->ip_opts)
+		raw_opts_restore(sk, e->family, e->proto, e->ip_opts->raw);
 	connected = e->proto == IPPROTO_TCP && e->state != ST_LISTEN && e->state != ST_CLOSE;
 	if (connected && rs->tcp_close) {
 		/* --tcp-close: the connection comes back closed, as a fresh socket */
@@ -321,7 +384,13 @@ static int inet_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd,
 		setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 		if (e->opts && e->opts->has_so_reuseport && e->opts->so_reuseport)
 			setsockopt(sk, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 }, sizeof(int));
-		if (e->src_port) {
+		/* a raw socket has no port (getsockname shows its protocol there):
+		 * it was bound if it has an address */
+		bool raw_bound = false;
+
+		for (size_t i = 0; e->type == SOCK_RAW && i < e->n_src_addr; i++)
+			raw_bound |= e->src_addr[i] != 0;
+		if (e->type == SOCK_RAW ? raw_bound : e->src_port != 0) {
 			alen = mk_addr(e, false, &ss);
 			if (bind(sk, (struct sockaddr *)&ss, alen) < 0)
 				return cr_err_sys(err, -errno, "inet %u: bind to port %u", e->id,
@@ -329,7 +398,7 @@ static int inet_open(struct fdk_restore *rs, const FileEntry *fe, int *ret_fd,
 		}
 		if (e->state == ST_LISTEN && listen(sk, e->backlog) < 0)
 			return cr_err_sys(err, -errno, "inet %u: listen", e->id);
-		if (e->proto == IPPROTO_UDP && e->state == ST_ESTABLISHED) {
+		if (e->proto != IPPROTO_TCP && e->state == ST_ESTABLISHED) {
 			alen = mk_addr(e, true, &ss);
 			if (connect(sk, (struct sockaddr *)&ss, alen) < 0)
 				return cr_err_sys(err, -errno, "inet %u: connect to port %u", e->id,
