@@ -478,6 +478,20 @@ static const char *or_num(const char *name, uint32_t v, char *buf, size_t sz)
 	return buf;
 }
 
+/* NETLINK_* protocols by number, for the TYPE column of netlink sockets */
+static const char *netlink_proto_name(uint32_t p)
+{
+	static const char *const names[] = {
+		[0] = "ROUTE", [2] = "USERSOCK", [3] = "FIREWALL", [4] = "SOCK_DIAG", [5] = "NFLOG",
+		[6] = "XFRM", [7] = "SELINUX", [8] = "ISCSI", [9] = "AUDIT", [10] = "FIB_LOOKUP",
+		[11] = "CONNECTOR", [12] = "NETFILTER", [13] = "IP6_FW", [14] = "DNRTMSG",
+		[15] = "KOBJECT_UEVENT", [16] = "GENERIC", [18] = "SCSITRANSPORT", [19] = "ECRYPTFS",
+		[20] = "RDMA", [21] = "CRYPTO", [22] = "SMC",
+	};
+
+	return p < sizeof(names) / sizeof(names[0]) ? names[p] : NULL;
+}
+
 static char *sk_addr(const struct ins_sk *k, const char *a, uint32_t port)
 {
 	if (k->family == 10)
@@ -518,10 +532,15 @@ static int sk_text(struct ins_ckpt *c, FILE *f, struct cr_error **err)
 		_cleanup_free_ char *w = sk_where(k);
 		char b1[16], b2[16], b3[16];
 
+		bool nl = k->kind == INS_SK_NETLINK;
+
+		/* a netlink socket has no type of its own to show: its protocol instead */
 		fprintf(f, "%7u %5u  %-7s %-9s %-11s  %s", k->pid, k->fd,
 			or_num(ins_sk_family_name(k->family), k->family, b1, sizeof(b1)),
-			or_num(ins_sk_type_name(k->type), k->type, b2, sizeof(b2)),
+			nl ? or_num(netlink_proto_name(k->proto), k->proto, b2, sizeof(b2))
+			   : or_num(ins_sk_type_name(k->type), k->type, b2, sizeof(b2)),
 			k->kind == INS_SK_PACKET ? "-" :
+			nl ? (k->state ? "CONNECTED" : "-") :
 			or_num(ins_sk_state_name(k->state), k->state, b3, sizeof(b3)), w);
 		if (k->inq || k->outq)
 			fprintf(f, "  inq %llu outq %llu", (unsigned long long)k->inq,

@@ -41,6 +41,9 @@ case "$before" in *links=0*) fail "no links seen before dump: $before" ;; esac
 dump "$P" "$T/img"
 wait_for 5 gone "$P" || fail "nl.py alive after dump"
 decode_all "$T/img"
+if [ -x "${CRIT:-}" ]; then
+	"$CRIT" x "$T/img" sk | grep -q "NETLINK ROUTE .* portid " || fail "crit x sk: $("$CRIT" x "$T/img" sk)"
+fi
 n=$(last_num "$T/log" 'i=')
 restore_d "$T/img"
 wait_for 5 grep -q "^i=$((n + 3)) " "$T/log" || fail "netlink requests stuck after restore: $(cat "$T/err")"
