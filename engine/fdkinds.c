@@ -434,6 +434,7 @@ void fdk_dump_init(struct fdk_dump *d, int imgfd, const struct crisp_opts *o,
 		d->tcp_close = o->tcp_close;
 		d->ext_unix_sk = ext_unix_allowed(o);
 		d->netlock_skip = o->network_lock && !strcmp(o->network_lock, "skip");
+		d->netlock_iptables = o->network_lock && !strcmp(o->network_lock, "iptables");
 		d->skip_in_flight = o->skip_in_flight;
 	}
 }
@@ -484,7 +485,9 @@ void fdk_dump_finish(struct fdk_dump *d, bool keep_running)
 	if (d->w_memfd)
 		img_writer_abort(TAKE_PTR(d->w_memfd));
 	/* the tasks go on: lift the lock, then let the sockets talk again */
-	if (keep_running)
+	if (keep_running && d->netlock_iptables)
+		netlock_conns_ipt(d->locked, d->n_locked, false, NULL);
+	else if (keep_running)
 		netlock_conns(d->locked, d->n_locked, false, NULL);
 	for (size_t i = 0; i < d->n_repaired; i++) {
 		if (keep_running)
@@ -585,6 +588,8 @@ int fdk_restore_finish(struct fdk_restore *r, struct cr_error **err)
 	for (size_t i = 0; i < r->n_tcp; i++)
 		cs[i] = r->tcp[i].conn;
 	netlock_conns(cs, r->n_tcp, false, NULL);
+	/* and CRIU's form, whoever wrote it (CRIU's dump, or crisp's with iptables) */
+	netlock_conns_ipt(cs, r->n_tcp, false, NULL);
 	free(cs);
 	for (size_t i = 0; i < r->n_tcp; i++) {
 		struct fdk_tcp_pending *t = &r->tcp[i];
@@ -593,6 +598,8 @@ int fdk_restore_finish(struct fdk_restore *r, struct cr_error **err)
 			continue;
 		if (tcp_repair_set(t->fd, 0) < 0 && !ret)
 			ret = cr_err_sys(err, -errno, "TCP_REPAIR off");
+		else if (t->fin && !ret)
+			ret = tcp_repair_send_fin(t, err);
 		close(t->fd);
 		t->fd = -1;
 	}

@@ -92,6 +92,7 @@ struct fdk_dump {
 	size_t n_locked, cap_locked;
 	bool netlock_missing; /* nft is not installed: connections were not locked */
 	bool netlock_skip;    /* --network-lock skip */
+	bool netlock_iptables; /* --network-lock iptables: CRIU's rules, which its restore lifts */
 	bool skip_in_flight;  /* --skip-in-flight: drop connections not yet accepted */
 };
 
@@ -119,6 +120,9 @@ struct fdk_rsk {
 struct fdk_tcp_pending {
 	int fd;
 	struct fdk_conn conn; /* the network lock to lift */
+	/* CLOSE_WAIT: the peer's FIN, to be received again once repair is off */
+	bool fin;
+	uint32_t fin_seq, fin_ack, fin_win;
 };
 
 struct fdk_restore {
@@ -208,6 +212,8 @@ int tcp_repair_dump(struct fdk_dump *d, pid_t pid, int sk, InetSkEntry *ie,
 int tcp_repair_restore(struct fdk_restore *r, int sk, const InetSkEntry *ie,
 		       struct cr_error **err);
 int tcp_repair_set(int sk, int on);
+/* Hand the socket of t the peer's FIN again, from a raw socket (tcp-repair.c). */
+int tcp_repair_send_fin(const struct fdk_tcp_pending *t, struct cr_error **err);
 
 /*
  * tcp-repair.c, network lock: drop every packet of these connections
@@ -215,4 +221,6 @@ int tcp_repair_set(int sk, int on);
  * nft is not installed (then nothing is done and *err is untouched).
  */
 int netlock_conns(const struct fdk_conn *c, size_t n, bool lock, struct cr_error **err);
+/* The same in CRIU's iptables form (--network-lock iptables); -ENOENT without iptables. */
+int netlock_conns_ipt(const struct fdk_conn *c, size_t n, bool lock, struct cr_error **err);
 void fdk_conn_of(const InetSkEntry *ie, struct fdk_conn *ret);

@@ -31,7 +31,7 @@
 #define SIOCGSKNS 0x894C
 #endif
 
-enum { ST_ESTABLISHED = 1, ST_CLOSE = 7, ST_LISTEN = 10 };
+enum { ST_ESTABLISHED = 1, ST_CLOSE = 7, ST_CLOSE_WAIT = 8, ST_LISTEN = 10 };
 
 static int gso(int sk, int level, int name, int dflt)
 {
@@ -266,9 +266,10 @@ static int inet_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 		return cr_err_wrap(err, "fd %d of task %d", target_fd, pid);
 	if (e->proto != IPPROTO_TCP || e->state == ST_LISTEN || e->state == ST_CLOSE)
 		return 0;
-	if (e->state != ST_ESTABLISHED && !d->tcp_close)
+	/* CLOSE_WAIT: the peer has closed its side, the task not yet (tcp-repair.c) */
+	if (e->state != ST_ESTABLISHED && e->state != ST_CLOSE_WAIT && !d->tcp_close)
 		return cr_err(err, -EOPNOTSUPP,
-			      "fd %d of task %d: TCP socket %u in state %u (only LISTEN and ESTABLISHED can be dumped; --tcp-close drops it)",
+			      "fd %d of task %d: TCP socket %u in state %u (LISTEN, ESTABLISHED and CLOSE_WAIT can be dumped; --tcp-close drops it)",
 			      target_fd, pid, e->ino, e->state);
 	if (d->tcp_close)
 		return 0;

@@ -32,6 +32,8 @@
 
 #include "cleanup.h"
 #include "fdkinds.h"
+
+#define ST_CLOSE_WAIT_ 8
 #include "xalloc.h"
 
 #ifndef TCP_REPAIR_WINDOW
@@ -218,6 +220,76 @@ int netlock_conns(const struct fdk_conn *c, size_t n, bool lock, struct cr_error
 	return 0;
 }
 
+/*
+ * CRIU's own form of the lock (its --network-lock iptables, the default):
+ * one iptables rule per direction dropping the connection's packets unless
+ * they carry CRIU's mark.  crisp writes it with --network-lock iptables, so
+ * that CRIU's restore lifts crisp's lock, and lifts it at every restore, so
+ * that a connection CRIU dumped on this host comes back unblocked.
+ */
+#define CRIU_MARK "0xC114"
+
+static int ipt_run(const char *bin, const char *op, const char *chain, const char *src, uint32_t sport,
+		   const char *dst, uint32_t dport)
+{
+	char sp[16], dp[16];
+	int st = 0;
+	pid_t pid;
+
+	snprintf(sp, sizeof(sp), "%u", sport);
+	snprintf(dp, sizeof(dp), "%u", dport);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl(bin, bin, "-w", "-t", "filter", op, chain, "--protocol", "tcp", "-m", "mark", "!",
+		      "--mark", CRIU_MARK, "--source", src, "--sport", sp, "--destination", dst, "--dport",
+		      dp, "-j", "DROP", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+int netlock_conns_ipt(const struct fdk_conn *cs, size_t n, bool lock, struct cr_error **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fdk_conn *c = &cs[i];
+		bool v4 = c->family == AF_INET ||
+			  IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->src);
+		const char *bin = v4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables";
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+		int r;
+
+		if (access(bin, X_OK) < 0)
+			return lock ? -ENOENT : 0;
+		if (c->family == AF_INET) {
+			inet_ntop(AF_INET, c->src, a, sizeof(a));
+			inet_ntop(AF_INET, c->dst, b, sizeof(b));
+		} else if (v4) {
+			inet_ntop(AF_INET, &c->src[3], a, sizeof(a));
+			inet_ntop(AF_INET, &c->dst[3], b, sizeof(b));
+		} else {
+			inet_ntop(AF_INET6, c->src, a, sizeof(a));
+			inet_ntop(AF_INET6, c->dst, b, sizeof(b));
+		}
+		r = ipt_run(bin, lock ? "-I" : "-D", "INPUT", b, c->dport, a, c->sport);
+		if (r >= 0 || !lock)
+			r = ipt_run(bin, lock ? "-I" : "-D", "OUTPUT", a, c->sport, b, c->dport);
+		if (r < 0 && lock)
+			return cr_err_sys(err, r, "network lock: %s for %s:%u", bin, a, c->sport);
+	}
+	return 0;
+}
+
 /* The established TCP connections a stopped task holds, for one lock. */
 static void task_conns(pid_t pid, struct fdk_conn **ret, size_t *ret_n)
 {
@@ -305,7 +377,7 @@ static int lock_for(struct fdk_dump *d, pid_t pid, const InetSkEntry *ie, struct
 			cs[k++] = cs[i];
 	cs = xgrow(cs, &(size_t){ k }, k + 1, sizeof(*cs));
 	fdk_conn_of(ie, &cs[k++]);
-	r = netlock_conns(cs, k, true, err);
+	r = d->netlock_iptables ? netlock_conns_ipt(cs, k, true, err) : netlock_conns(cs, k, true, err);
 	if (r == -ENOENT) {
 		d->netlock_missing = true;
 		return 0;
@@ -558,9 +630,13 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 {
 	int r;
 
+	/* in CLOSE_WAIT the peer's FIN took a sequence number after the data:
+	 * the socket gets it again as a packet (tcp_repair_send_fin), as CRIU does */
+	uint32_t rcv_nxt = t->inq_seq - (ie->state == ST_CLOSE_WAIT_);
+
 	r = set_queue(sk, Q_RECV, err);
 	if (r >= 0)
-		r = set_u32(sk, TCP_QUEUE_SEQ, t->inq_seq - t->inq_len, "TCP_QUEUE_SEQ recv", err);
+		r = set_u32(sk, TCP_QUEUE_SEQ, rcv_nxt - t->inq_len, "TCP_QUEUE_SEQ recv", err);
 	if (r >= 0)
 		r = set_queue(sk, Q_SEND, err);
 	if (r >= 0)
@@ -611,6 +687,12 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 			.snd_wl1 = t->snd_wl1, .snd_wnd = t->snd_wnd, .max_window = t->max_window,
 			.rcv_wnd = t->rcv_wnd, .rcv_wup = t->rcv_wup,
 		};
+
+		/* the kernel wants both at or before rcv_nxt, which lacks the FIN for now */
+		if ((int32_t)(w.rcv_wup - rcv_nxt) > 0)
+			w.rcv_wup = rcv_nxt;
+		if ((int32_t)(w.snd_wl1 - rcv_nxt) > 0)
+			w.snd_wl1 = rcv_nxt;
 
 		if (setsockopt(sk, SOL_TCP, TCP_REPAIR_WINDOW, &w, sizeof(w)) < 0)
 			return cr_err_sys(err, -errno, "TCP_REPAIR_WINDOW");
@@ -668,6 +750,14 @@ int tcp_repair_restore(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 		r = cr_err_sys(err, -errno, "dup");
 		goto out;
 	}
+	if (ie->state == ST_CLOSE_WAIT_) {
+		p.fin = true;
+		p.fin_seq = t->inq_seq - 1;
+		p.fin_ack = t->outq_seq - t->outq_len; /* what the peer had acknowledged */
+		p.fin_win = t->has_snd_wnd ? t->snd_wnd >> (t->snd_wscale & 15) : 65535;
+		if (p.fin_win > 65535)
+			p.fin_win = 65535;
+	}
 	rs->tcp = xgrow(rs->tcp, &rs->cap_tcp, rs->n_tcp + 1, sizeof(*rs->tcp));
 	rs->tcp[rs->n_tcp++] = p;
 out:
@@ -675,4 +765,134 @@ out:
 		r = cr_err_wrap(err, "tcp-stream-%x.img", ie->ino);
 	img_entry_release(&e);
 	return r;
+}
+
+/* ---- the peer's FIN of a CLOSE_WAIT connection ---- */
+
+static uint32_t csum_add(uint32_t sum, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * A FIN|ACK from the peer to the restored socket, as the peer sent it
+ * before the dump: from the peer's address and port, at the FIN's
+ * sequence number.  Sent through a raw socket with our own IP header,
+ * since the source is the peer's address; it reaches the local socket
+ * whether the peer is local or not.  The socket moves to CLOSE_WAIT and
+ * acknowledges the FIN, which the peer had seen acknowledged already.
+ */
+int tcp_repair_send_fin(const struct fdk_tcp_pending *t, struct cr_error **err)
+{
+	struct fdk_conn v4, *c0 = (struct fdk_conn *)&t->conn;
+	const struct fdk_conn *c = c0;
+	uint8_t pkt[60] = { 0 };
+	uint8_t *tcp;
+	size_t iplen;
+	struct sockaddr_storage to = { 0 };
+	socklen_t tolen;
+	uint32_t sum = 0;
+	_cleanup_close_ int raw = -1;
+	int one = 1;
+
+	/* a v6 socket talking to a v4 address: v4 packets on the wire */
+	if (c->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->src)) {
+		v4 = *c;
+		v4.family = AF_INET;
+		v4.src[0] = c->src[3];
+		v4.dst[0] = c->dst[3];
+		c = &v4;
+	}
+	iplen = c->family == AF_INET ? 20 : 40;
+
+	raw = socket(c->family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (raw < 0)
+		return cr_err_sys(err, -errno, "tcp %u: raw socket for the peer's FIN", c->ino);
+	{
+		/* past a lock CRIU may still hold on the connection */
+		int mark = 0xC114;
+
+		setsockopt(raw, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+	}
+	tcp = pkt + iplen;
+	tcp[0] = c->dport >> 8;
+	tcp[1] = c->dport & 0xff;
+	tcp[2] = c->sport >> 8;
+	tcp[3] = c->sport & 0xff;
+	for (int i = 0; i < 4; i++) {
+		tcp[4 + i] = t->fin_seq >> (24 - 8 * i);
+		tcp[8 + i] = t->fin_ack >> (24 - 8 * i);
+	}
+	tcp[12] = 5 << 4;         /* 20 bytes, no options */
+	tcp[13] = 0x11;           /* FIN|ACK */
+	tcp[14] = t->fin_win >> 8;
+	tcp[15] = t->fin_win & 0xff;
+	if (c->family == AF_INET) {
+		struct sockaddr_in *d = (struct sockaddr_in *)&to;
+
+		pkt[0] = 0x45;
+		pkt[2] = 0;
+		pkt[3] = 40;          /* total length */
+		pkt[8] = 64;          /* ttl */
+		pkt[9] = IPPROTO_TCP;
+		memcpy(pkt + 12, c->dst, 4); /* from the peer */
+		memcpy(pkt + 16, c->src, 4); /* to us */
+		{
+			uint8_t ph[12] = { 0 };
+
+			memcpy(ph, c->dst, 4);
+			memcpy(ph + 4, c->src, 4);
+			ph[9] = IPPROTO_TCP;
+			ph[11] = 20;
+			sum = csum_add(csum_add(0, ph, sizeof(ph)), tcp, 20);
+		}
+		d->sin_family = AF_INET;
+		memcpy(&d->sin_addr, c->src, 4);
+		tolen = sizeof(*d);
+		/* IPPROTO_RAW implies IP_HDRINCL */
+	} else {
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&to;
+
+		pkt[0] = 0x60;
+		pkt[5] = 20;          /* payload length */
+		pkt[6] = IPPROTO_TCP;
+		pkt[7] = 64;
+		memcpy(pkt + 8, c->dst, 16);
+		memcpy(pkt + 24, c->src, 16);
+		{
+			uint8_t ph[40] = { 0 };
+
+			memcpy(ph, c->dst, 16);
+			memcpy(ph + 16, c->src, 16);
+			ph[35] = 20;
+			ph[39] = IPPROTO_TCP;
+			sum = csum_add(csum_add(0, ph, sizeof(ph)), tcp, 20);
+		}
+		d->sin6_family = AF_INET6;
+		memcpy(&d->sin6_addr, c->src, 16);
+		tolen = sizeof(*d);
+		setsockopt(raw, IPPROTO_IPV6, 36 /* IPV6_HDRINCL */, &one, sizeof(one));
+	}
+	{
+		uint16_t ck = csum_fold(sum);
+
+		tcp[16] = ck >> 8;
+		tcp[17] = ck & 0xff;
+	}
+	if (sendto(raw, pkt, iplen + 20, 0, (struct sockaddr *)&to, tolen) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: sending the peer's FIN again", c->ino);
+	return 0;
 }

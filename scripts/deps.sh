@@ -7,7 +7,7 @@ set -eu
 pkgs=(meson ninja-build pkg-config gcc libc6-dev python3 python3-protobuf
       libprotobuf-c-dev protobuf-c-compiler libjansson-dev libzstd-dev libarchive-dev
       zstd xz-utils gzip tar procps iproute2 nftables
-      nginx redis-server postgresql-15 tmux iputils-ping openssl
+      nginx redis-server postgresql-15 tmux iputils-ping openssl iptables
       criu  # only for its Python crit 3.17, a test oracle; crisp never runs criu
       libprotobuf-c1 libnl-3-200 libnet1 libbsd0 libgnutls30 libnftables1 libjansson4)
 missing=()
