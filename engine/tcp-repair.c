@@ -259,8 +259,61 @@ static int ipt_run(const char *bin, const char *op, const char *chain, const cha
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* Any rule with CRIU's mark in INPUT?  One run, instead of two per connection. */
+static bool ipt_has_marked(const char *bin)
+{
+	int p[2], st = 0;
+	char buf[4096];
+	bool found = false;
+	size_t have = 0;
+	pid_t pid;
+
+	if (access(bin, X_OK) < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return false;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(p[1], 1);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 2);
+		}
+		execl(bin, bin, "-w", "-t", "filter", "-S", "INPUT", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t k = read(p[0], buf + have, sizeof(buf) - 1 - have);
+
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+		buf[have] = 0;
+		if (strcasestr(buf, CRIU_MARK)) {
+			found = true;
+			break;
+		}
+		/* keep the tail: a mark may straddle two reads */
+		if (have > 64) {
+			memmove(buf, buf + have - 64, 64);
+			have = 64;
+		}
+	}
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return found;
+}
+
 int netlock_conns_ipt(const struct fdk_conn *cs, size_t n, bool lock, struct cr_error **err)
 {
+	int has4 = -1, has6 = -1; /* unknown yet */
+
 	for (size_t i = 0; i < n; i++) {
 		const struct fdk_conn *c = &cs[i];
 		bool v4 = c->family == AF_INET ||
@@ -271,6 +324,13 @@ int netlock_conns_ipt(const struct fdk_conn *cs, size_t n, bool lock, struct cr_
 
 		if (access(bin, X_OK) < 0)
 			return lock ? -ENOENT : 0;
+		/* lifting: only where some lock in this form exists at all */
+		if (!lock && v4 && has4 < 0)
+			has4 = ipt_has_marked(bin);
+		if (!lock && !v4 && has6 < 0)
+			has6 = ipt_has_marked(bin);
+		if (!lock && !(v4 ? has4 : has6))
+			continue;
 		if (c->family == AF_INET) {
 			inet_ntop(AF_INET, c->src, a, sizeof(a));
 			inet_ntop(AF_INET, c->dst, b, sizeof(b));
