@@ -267,9 +267,10 @@ static int inet_dump(struct fdk_dump *d, pid_t pid, int target_fd, int local_fd,
 	if (e->proto != IPPROTO_TCP || e->state == ST_LISTEN || e->state == ST_CLOSE)
 		return 0;
 	/* CLOSE_WAIT: the peer has closed its side, the task not yet (tcp-repair.c) */
-	if (e->state != ST_ESTABLISHED && e->state != ST_CLOSE_WAIT && !d->tcp_close)
+	if (e->state != ST_ESTABLISHED && e->state != ST_CLOSE_WAIT && e->state != 4 /* FIN_WAIT1 */ &&
+	    e->state != 5 /* FIN_WAIT2 */ && !d->tcp_close)
 		return cr_err(err, -EOPNOTSUPP,
-			      "fd %d of task %d: TCP socket %u in state %u (LISTEN, ESTABLISHED and CLOSE_WAIT can be dumped; --tcp-close drops it)",
+			      "fd %d of task %d: TCP socket %u in state %u (LISTEN, ESTABLISHED, CLOSE_WAIT and FIN_WAIT can be dumped; --tcp-close drops it)",
 			      target_fd, pid, e->ino, e->state);
 	if (d->tcp_close)
 		return 0;

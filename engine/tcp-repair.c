@@ -34,6 +34,8 @@
 #include "fdkinds.h"
 
 #define ST_CLOSE_WAIT_ 8
+#define ST_FIN_WAIT1_ 4
+#define ST_FIN_WAIT2_ 5
 #include "xalloc.h"
 
 #ifndef TCP_REPAIR_WINDOW
@@ -510,6 +512,13 @@ static int dump_stream(struct fdk_dump *d, int sk, const InetSkEntry *ie,
 	if (ioctl(sk, SIOCINQ, &inq) < 0 || ioctl(sk, SIOCOUTQ, &outq) < 0 ||
 	    ioctl(sk, SIOCOUTQNSD, &unsq) < 0)
 		return cr_err_sys(err, -errno, "tcp %u: queue lengths", ie->ino);
+	/* our FIN is in the send queue's sequence space, not its data (as CRIU counts) */
+	if (ie->state == ST_FIN_WAIT1_ || ie->state == ST_FIN_WAIT2_) {
+		if (outq)
+			outq--;
+		if (unsq)
+			unsq--;
+	}
 	in = xmalloc(inq + 1);
 	out = xmalloc(outq + 1);
 	r = peek_queue(sk, Q_RECV, in, inq, &t.inq_seq, err);
@@ -693,6 +702,9 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 	/* in CLOSE_WAIT the peer's FIN took a sequence number after the data:
 	 * the socket gets it again as a packet (tcp_repair_send_fin), as CRIU does */
 	uint32_t rcv_nxt = t->inq_seq - (ie->state == ST_CLOSE_WAIT_);
+	/* and after a shutdown(SHUT_WR) our own FIN took one after the data sent */
+	bool our_fin = ie->state == ST_FIN_WAIT1_ || ie->state == ST_FIN_WAIT2_;
+	uint32_t write_seq = t->outq_seq - our_fin;
 
 	r = set_queue(sk, Q_RECV, err);
 	if (r >= 0)
@@ -700,8 +712,7 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 	if (r >= 0)
 		r = set_queue(sk, Q_SEND, err);
 	if (r >= 0)
-		r = set_u32(sk, TCP_QUEUE_SEQ, t->outq_seq - t->outq_len, "TCP_QUEUE_SEQ send",
-			    err);
+		r = set_u32(sk, TCP_QUEUE_SEQ, write_seq - t->outq_len, "TCP_QUEUE_SEQ send", err);
 	if (r < 0)
 		return r;
 	/*
@@ -738,6 +749,10 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 	set_queue(sk, Q_NONE, NULL);
 	if (r < 0)
 		return r;
+	/* the FIN goes back in the send queue, still in repair: sent (again) once
+	 * repair is off; a peer that had acknowledged it acknowledges it again */
+	if (our_fin && shutdown(sk, SHUT_WR) < 0)
+		return cr_err_sys(err, -errno, "tcp %u: queueing our FIN again", ie->ino);
 	if (ie->opts) {
 		sso(sk, SOL_SOCKET, SO_SNDBUFFORCE, ie->opts->so_sndbuf / 2);
 		sso(sk, SOL_SOCKET, SO_RCVBUFFORCE, ie->opts->so_rcvbuf / 2);
