@@ -723,8 +723,17 @@ static int restore_conn(struct fdk_restore *rs, int sk, const InetSkEntry *ie,
 	 * (TCP_MAXSEG takes at most 32767: loopback's 65495 comes back as that;
 	 * every real link's MSS is below it and comes back exact).
 	 */
-	if (t->mss_clamp)
-		sso(sk, SOL_TCP, TCP_MAXSEG, t->mss_clamp < 32767 ? (int)t->mss_clamp : 32767);
+	if (t->mss_clamp) {
+		uint32_t mss = t->mss_clamp < 32767 ? t->mss_clamp : 32767;
+
+		/* the kernel also keeps segments within half the largest window the
+		 * peer offered (tcp_bound_to_half_wnd); that bound is unknown at
+		 * connect time here, and a segment larger than the peer's window
+		 * waits for the persist timer: a slow trickle */
+		if (t->has_max_window && t->max_window / 2 >= 68 && t->max_window / 2 < mss)
+			mss = t->max_window / 2;
+		sso(sk, SOL_TCP, TCP_MAXSEG, (int)mss);
+	}
 	/* repair mode sets SK_FORCE_REUSE: binding next to a listener is fine */
 	if (bind(sk, src, alen) < 0)
 		return cr_err_sys(err, -errno, "tcp %u: bind to port %u", ie->ino, ie->src_port);
