@@ -82,51 +82,100 @@ static const char *nft_path(void)
 	return NULL;
 }
 
-/* Run `nft -f -` (or `nft ARG...` when script is NULL); 0 or a negative errno. */
+/*
+ * Run argv[0] with `in` on its standard input (NULL: /dev/null) and, when
+ * `find` is given, look for it (any case) in its standard output, into
+ * *found; the rest of its output goes to /dev/null.  0 when it exited 0,
+ * -EIO when it failed, -errno when it could not be run.
+ */
+static int run_tool(const char *const argv[], const char *in, const char *find, bool *found)
+{
+	int ip[2] = { -1, -1 }, op[2] = { -1, -1 }, st = 0, e;
+	size_t len = in ? strlen(in) : 0, off = 0;
+	pid_t pid;
+
+	if ((in && pipe2(ip, O_CLOEXEC) < 0) || (find && pipe2(op, O_CLOEXEC) < 0)) {
+		e = -errno;
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		goto fail;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(in ? ip[0] : null, 0);
+		dup2(find ? op[1] : null, 1);
+		dup2(null, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (in) {
+		close(ip[0]);
+		while (off < len) {
+			ssize_t n = write(ip[1], in + off, len - off);
+
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		close(ip[1]);
+	}
+	if (find) {
+		char buf[4096];
+		size_t have = 0, keep = strlen(find);
+
+		close(op[1]);
+		*found = false;
+		for (;;) {
+			ssize_t k = read(op[0], buf + have, sizeof(buf) - 1 - have);
+
+			if (k <= 0)
+				break;
+			have += (size_t)k;
+			buf[have] = 0;
+			if (strcasestr(buf, find)) {
+				*found = true;
+				break;
+			}
+			/* keep the tail: a match may straddle two reads */
+			if (have > keep) {
+				memmove(buf, buf + have - keep, keep);
+				have = keep;
+			}
+		}
+		close(op[0]);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (ip[i] >= 0)
+			close(ip[i]);
+		if (op[i] >= 0)
+			close(op[i]);
+	}
+	return e;
+}
+
+/* Run `nft -f -` (or `nft list set inet crisp ARG` when script is NULL); 0 or a negative errno. */
 static int nft_run(const char *script, const char *arg, struct cr_error **err)
 {
 	const char *nft = nft_path();
-	int p[2], st = 0;
-	pid_t pid;
-	size_t len = script ? strlen(script) : 0, off = 0;
+	const char *const run[] = { nft, "-f", "-", NULL };
+	const char *const list[] = { nft, "list", "set", "inet", "crisp", arg, NULL };
+	int r;
 
 	if (!nft)
 		return -ENOENT;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cr_err_sys(err, -errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return cr_err_sys(err, -errno, "fork");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(p[0], 0);
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		if (script)
-			execl(nft, "nft", "-f", "-", (char *)NULL);
-		else
-			execl(nft, "nft", "list", "set", "inet", "crisp", arg, (char *)NULL);
-		_exit(127);
-	}
-	close(p[0]);
-	while (off < len) {
-		ssize_t n = write(p[1], script + off, len - off);
-
-		if (n <= 0)
-			break;
-		off += n;
-	}
-	close(p[1]);
-	if (waitpid(pid, &st, 0) < 0)
-		return cr_err_sys(err, -errno, "waitpid nft");
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return cr_err(err, -EIO, "nft failed (status 0x%x)", st);
+	r = run_tool(script ? run : list, script, NULL, NULL);
+	if (r == -EIO)
+		return cr_err(err, -EIO, "nft failed");
+	if (r < 0)
+		return cr_err_sys(err, r, "running nft");
 	return 0;
 }
 
@@ -235,80 +284,24 @@ static int ipt_run(const char *bin, const char *op, const char *chain, const cha
 		   const char *dst, uint32_t dport)
 {
 	char sp[16], dp[16];
-	int st = 0;
-	pid_t pid;
+	const char *const argv[] = { bin, "-w", "-t", "filter", op, chain, "--protocol", "tcp", "-m", "mark",
+				     "!", "--mark", CRIU_MARK, "--source", src, "--sport", sp,
+				     "--destination", dst, "--dport", dp, "-j", "DROP", NULL };
 
 	snprintf(sp, sizeof(sp), "%u", sport);
 	snprintf(dp, sizeof(dp), "%u", dport);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execl(bin, bin, "-w", "-t", "filter", op, chain, "--protocol", "tcp", "-m", "mark", "!",
-		      "--mark", CRIU_MARK, "--source", src, "--sport", sp, "--destination", dst, "--dport",
-		      dp, "-j", "DROP", (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+	return run_tool(argv, NULL, NULL, NULL);
 }
 
 /* Any rule with CRIU's mark in INPUT?  One run, instead of two per connection. */
 static bool ipt_has_marked(const char *bin)
 {
-	int p[2], st = 0;
-	char buf[4096];
+	const char *const argv[] = { bin, "-w", "-t", "filter", "-S", "INPUT", NULL };
 	bool found = false;
-	size_t have = 0;
-	pid_t pid;
 
-	if (access(bin, X_OK) < 0 || pipe2(p, O_CLOEXEC) < 0)
+	if (access(bin, X_OK) < 0)
 		return false;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return false;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(p[1], 1);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 2);
-		}
-		execl(bin, bin, "-w", "-t", "filter", "-S", "INPUT", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t k = read(p[0], buf + have, sizeof(buf) - 1 - have);
-
-		if (k <= 0)
-			break;
-		have += (size_t)k;
-		buf[have] = 0;
-		if (strcasestr(buf, CRIU_MARK)) {
-			found = true;
-			break;
-		}
-		/* keep the tail: a mark may straddle two reads */
-		if (have > 64) {
-			memmove(buf, buf + have - 64, 64);
-			have = 64;
-		}
-	}
-	close(p[0]);
-	waitpid(pid, &st, 0);
+	run_tool(argv, NULL, CRIU_MARK, &found);
 	return found;
 }
 
